@@ -1,0 +1,112 @@
+"""Settings read from the environment, in one place.
+
+Every path of the warehouse derives from ``AIGAP_HOME`` so that Dagster, dbt (through
+``dbt_project/profiles.yml``) and the tests can never disagree about which file they open.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_SAMPLE_DIR = REPO_ROOT / "ingestion" / "sample" / "data"
+DEFAULT_UNIVERSE = REPO_ROOT / "ingestion" / "universe.csv"
+
+SOURCES = ("filings", "prices", "fx", "fedreg")
+MODES = ("sample", "live")
+
+DEFAULT_BASE_URLS = {
+    "filings": "https://data.sec.gov",
+    "prices": "https://eodhd.com",
+    "fx": "https://fred.stlouisfed.org",
+    "fedreg": "https://www.federalregister.gov",
+}
+_BASE_URL_ENV = {
+    "filings": "AIGAP_SEC_BASE_URL",
+    "prices": "AIGAP_PRICES_BASE_URL",
+    "fx": "AIGAP_FX_BASE_URL",
+    "fedreg": "AIGAP_FEDREG_BASE_URL",
+}
+
+
+class ConfigError(ValueError):
+    """A setting is missing or has a value aigap cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    modes: dict[str, str]
+    sample_dir: Path
+    universe_path: Path
+    base_urls: dict[str, str]
+    sec_user_agent: str | None
+    prices_api_token: str | None
+
+    # -- derived paths: one definition each -------------------------------------------
+    @property
+    def landing_dir(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "aigap.duckdb"
+
+    @property
+    def serving_dir(self) -> Path:
+        return self.home / "serving"
+
+    @property
+    def serving_db_path(self) -> Path:
+        return self.serving_dir / "aigap.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.serving_dir / "parquet"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.home / ".run.lock"
+
+    def mode(self, source: str) -> str:
+        return self.modes[source]
+
+    def is_sample(self, source: str) -> bool:
+        return self.modes[source] == "sample"
+
+
+def _mode(env: dict[str, str], source: str, default: str) -> str:
+    key = f"AIGAP_SOURCE_{source.upper()}"
+    value = env.get(key, default).strip().lower()
+    if value not in MODES:
+        raise ConfigError(f"{key}={value!r}: expected one of {', '.join(MODES)}")
+    return value
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read the settings from ``env`` (default: the process environment)."""
+    env = dict(os.environ if env is None else env)
+    default_mode = env.get("AIGAP_SOURCE", "sample").strip().lower()
+    if default_mode not in MODES:
+        raise ConfigError(f"AIGAP_SOURCE={default_mode!r}: expected one of {', '.join(MODES)}")
+    home = Path(env.get("AIGAP_HOME") or REPO_ROOT / "warehouse").expanduser().resolve()
+    sample_dir = Path(env.get("AIGAP_SAMPLE_DIR") or BUNDLED_SAMPLE_DIR).expanduser().resolve()
+    universe = Path(env.get("AIGAP_UNIVERSE") or DEFAULT_UNIVERSE).expanduser().resolve()
+    if not universe.is_file():
+        raise ConfigError(f"AIGAP_UNIVERSE={universe}: no such file")
+    base_urls = {s: env.get(_BASE_URL_ENV[s], DEFAULT_BASE_URLS[s]).rstrip("/") for s in SOURCES}
+    return Settings(
+        home=home,
+        modes={s: _mode(env, s, default_mode) for s in SOURCES},
+        sample_dir=sample_dir,
+        universe_path=universe,
+        base_urls=base_urls,
+        sec_user_agent=env.get("SEC_USER_AGENT") or None,
+        prices_api_token=env.get("AIGAP_PRICES_API_TOKEN") or None,
+    )

@@ -1,0 +1,194 @@
+"""The immutable landing zone: bytes exactly as fetched, plus an append-only manifest.
+
+Layout under ``<AIGAP_HOME>/landing``::
+
+    <source>/<sha256[:2]>/<sha256><suffix>   the body, written once, then made read-only
+    _manifest/<source>.jsonl                 one line per fetch, never rewritten
+
+The same bytes fetched twice are stored once (the file name is their sha256) but each fetch
+keeps its manifest line, so the history of what was asked and answered is complete. A file
+whose bytes no longer match its manifest is reported by :meth:`LandingZone.read`; nothing here
+deletes or rewrites a landed file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+
+class LandingIntegrityError(RuntimeError):
+    """A landed file is missing or its bytes no longer match the sha256 in its manifest."""
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """One manifest line: what was fetched, when, and where its bytes are kept."""
+
+    source: str
+    key: str  # the logical document, e.g. "companyfacts/CIK0000789019"
+    url: str
+    status: int
+    fetched_at: str  # ISO 8601, UTC
+    sha256: str
+    bytes: int
+    path: str  # relative to the landing root
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    is_sample: bool = False
+    stored: bool = True  # False when identical bytes were already in landing
+
+    @property
+    def fetched_date(self) -> str:
+        return self.fetched_at[:10]
+
+
+def sha256_hex(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+class LandingZone:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    # -- writing -----------------------------------------------------------------------
+    def land(
+        self,
+        source: str,
+        key: str,
+        body: bytes,
+        *,
+        url: str,
+        status: int = 200,
+        suffix: str = ".json",
+        content_type: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        is_sample: bool = False,
+        fetched_at: str | None = None,
+    ) -> LandedFile:
+        """Keep ``body`` and append its manifest line. Returns that line."""
+        digest = sha256_hex(body)
+        rel = Path(source) / digest[:2] / f"{digest}{suffix}"
+        stored = self._write_once(self.root / rel, body)
+        entry = LandedFile(
+            source=source,
+            key=key,
+            url=url,
+            status=status,
+            fetched_at=fetched_at or utc_now_iso(),
+            sha256=digest,
+            bytes=len(body),
+            path=rel.as_posix(),
+            content_type=content_type,
+            etag=etag,
+            last_modified=last_modified,
+            is_sample=is_sample,
+            stored=stored,
+        )
+        self._append_manifest(entry)
+        return entry
+
+    def record_not_modified(self, previous: LandedFile, *, url: str, fetched_at: str | None = None) -> LandedFile:
+        """A 304 answer: the document is unchanged, so the new line points at the old bytes."""
+        entry = LandedFile(
+            **{
+                **asdict(previous),
+                "url": url,
+                "status": 304,
+                "fetched_at": fetched_at or utc_now_iso(),
+                "stored": False,
+            }
+        )
+        self._append_manifest(entry)
+        return entry
+
+    def _write_once(self, target: Path, body: bytes) -> bool:
+        if target.exists():
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".landing-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(body)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o444)
+            # link() fails if another writer got there first: the bytes are the same either way.
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                return False
+            return True
+        finally:
+            os.unlink(tmp)
+
+    def _manifest_path(self, source: str) -> Path:
+        return self.root / "_manifest" / f"{source}.jsonl"
+
+    def _append_manifest(self, entry: LandedFile) -> None:
+        path = self._manifest_path(entry.source)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        line = orjson.dumps(asdict(entry)) + b"\n"
+        with open(path, "ab") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fh.write(line)
+                fh.flush()
+                os.fsync(fh.fileno())
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # -- reading -----------------------------------------------------------------------
+    def manifest(self, source: str) -> Iterator[LandedFile]:
+        path = self._manifest_path(source)
+        if not path.exists():
+            return
+        with open(path, "rb") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield LandedFile(**orjson.loads(line))
+                except (orjson.JSONDecodeError, TypeError) as exc:
+                    raise LandingIntegrityError(f"{path}:{lineno}: unreadable manifest line ({exc})") from exc
+
+    def latest(self, source: str, *, status_ok_only: bool = True) -> dict[str, LandedFile]:
+        """The newest manifest line per key (only 200/304 answers unless told otherwise)."""
+        latest: dict[str, LandedFile] = {}
+        for entry in self.manifest(source):
+            if status_ok_only and entry.status not in (200, 304):
+                continue
+            latest[entry.key] = entry
+        return latest
+
+    def path_of(self, entry: LandedFile) -> Path:
+        return self.root / entry.path
+
+    def read(self, entry: LandedFile) -> bytes:
+        """The landed bytes, after checking they are still the bytes the manifest names."""
+        path = self.path_of(entry)
+        try:
+            body = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise LandingIntegrityError(f"{path}: landed file is missing (manifest key {entry.key})") from exc
+        actual = sha256_hex(body)
+        if actual != entry.sha256:
+            raise LandingIntegrityError(
+                f"{path}: bytes changed on disk after landing (manifest sha256 {entry.sha256[:12]}…, "
+                f"now {actual[:12]}…); the file is left as it is for inspection"
+            )
+        return body

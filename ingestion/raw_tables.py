@@ -1,0 +1,140 @@
+"""The raw layer's tables: typed as delivered, one definition each.
+
+Parsers return Arrow tables with exactly these columns (less the lineage columns, which the
+loader adds). The loader creates the tables from here, so Python and dbt's sources agree on one
+list of columns; ``dbt_project/models/staging/*/_*__sources.yml`` documents the same names.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+# Lineage carried by every raw row: which landed file it came from and whether it is sample data.
+LINEAGE = [
+    ("source_key", pa.string()),  # the landing key, e.g. "companyfacts/CIK0000789019"
+    ("source_file", pa.string()),  # path inside the landing zone
+    ("sha256", pa.string()),
+    ("fetched_at", pa.timestamp("us", tz="UTC")),
+    ("is_sample", pa.bool_()),
+    ("loaded_at", pa.timestamp("us", tz="UTC")),
+]
+
+TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
+    # Loaded universe: companies and benchmark series (validated, see ingestion/universe.py).
+    "universe": [
+        ("ticker", pa.string()),
+        ("name", pa.string()),
+        ("role", pa.string()),  # 'company' or 'benchmark'
+        ("basket", pa.string()),  # 'US' or 'CN'
+        ("country", pa.string()),
+        ("cik", pa.string()),  # 10 digits, zero padded; null for non-SEC filers
+        ("exchange", pa.string()),
+        ("trading_currency", pa.string()),
+        ("reporting_currency", pa.string()),
+        ("fiscal_year_end_month", pa.int32()),
+        ("price_symbol", pa.string()),  # the prices provider's symbol, e.g. MSFT.US, 0700.HK
+        ("filer", pa.string()),  # 'sec' or 'hkex'
+    ],
+    # One row per fact in an SEC XBRL companyfacts document.
+    "sec_companyfacts": [
+        ("cik", pa.string()),
+        ("entity_name", pa.string()),
+        ("taxonomy", pa.string()),  # us-gaap, ifrs-full, dei, srt
+        ("concept", pa.string()),
+        ("unit", pa.string()),  # USD, CNY, shares, USD/shares …
+        ("period_start", pa.date32()),  # null for instants
+        ("period_end", pa.date32()),
+        ("value", pa.float64()),
+        ("accession_number", pa.string()),
+        ("fiscal_year", pa.int32()),  # the filing's fy, not the period's
+        ("fiscal_period", pa.string()),  # the filing's fp: FY, Q1, Q2, Q3
+        ("form", pa.string()),
+        ("filed_date", pa.date32()),
+        ("frame", pa.string()),
+    ],
+    # One row per filing in an SEC submissions document (filings.recent).
+    "sec_filings": [
+        ("cik", pa.string()),
+        ("entity_name", pa.string()),
+        ("accession_number", pa.string()),
+        ("form", pa.string()),
+        ("filing_date", pa.date32()),
+        ("report_date", pa.date32()),
+        ("acceptance_datetime", pa.string()),
+        ("primary_document", pa.string()),
+        ("is_xbrl", pa.bool_()),
+    ],
+    # Curated annual figures of non-SEC issuers (Tencent, HKEX), long shape.
+    "hkex_fundamentals": [
+        ("ticker", pa.string()),
+        ("metric", pa.string()),
+        ("fiscal_year", pa.int32()),
+        ("fiscal_period", pa.string()),
+        ("period_start", pa.date32()),
+        ("period_end", pa.date32()),
+        ("value", pa.float64()),
+        ("currency", pa.string()),  # ISO code, or 'shares'
+        ("filed_date", pa.date32()),
+        ("document", pa.string()),  # e.g. "Tencent Annual Report 2023"
+        ("page", pa.string()),
+    ],
+    # Daily bars as the provider delivers them: close is unadjusted, adjusted_close is not used for caps.
+    "prices_daily": [
+        ("symbol", pa.string()),
+        ("date", pa.date32()),
+        ("open", pa.float64()),
+        ("high", pa.float64()),
+        ("low", pa.float64()),
+        ("close", pa.float64()),
+        ("adjusted_close", pa.float64()),
+        ("volume", pa.float64()),
+    ],
+    # Split and dividend events as the provider delivers them.
+    "price_events": [
+        ("symbol", pa.string()),
+        ("date", pa.date32()),
+        ("kind", pa.string()),  # 'split' or 'dividend'
+        ("split_from", pa.float64()),  # "20.000000/1.000000" -> 20 new for 1 old: from=1, to=20
+        ("split_to", pa.float64()),
+        ("dividend", pa.float64()),
+    ],
+    # One row per observation of a FRED daily series; value null where FRED has no observation.
+    "fx_rates": [
+        ("series_id", pa.string()),  # DEXCHUS (CNY per USD), DEXHKUS (HKD per USD)
+        ("date", pa.date32()),
+        ("value", pa.float64()),
+    ],
+    # Federal Register documents of the Bureau of Industry and Security.
+    "federal_register_documents": [
+        ("document_number", pa.string()),
+        ("title", pa.string()),
+        ("type", pa.string()),
+        ("abstract", pa.string()),
+        ("publication_date", pa.date32()),
+        ("effective_on", pa.date32()),
+        ("citation", pa.string()),  # e.g. "87 FR 62186"
+        ("start_page", pa.int32()),
+        ("html_url", pa.string()),
+        ("agencies", pa.string()),  # agency slugs joined by ';'
+    ],
+}
+
+
+def arrow_schema(table: str, *, with_lineage: bool = False) -> pa.Schema:
+    cols = TABLES[table] + (LINEAGE if with_lineage else [])
+    return pa.schema([pa.field(n, t) for n, t in cols])
+
+
+_DUCK_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.float64(): "DOUBLE",
+    pa.int32(): "INTEGER",
+    pa.date32(): "DATE",
+    pa.bool_(): "BOOLEAN",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
+}
+
+
+def create_table_sql(table: str) -> str:
+    cols = ", ".join(f'"{n}" {_DUCK_TYPES[t]}' for n, t in TABLES[table] + LINEAGE)
+    return f"CREATE TABLE IF NOT EXISTS raw.{table} ({cols})"

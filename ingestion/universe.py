@@ -1,0 +1,124 @@
+"""The company universe: which tickers aigap follows, validated before anything uses it.
+
+The universe CSV may come from a user (``AIGAP_UNIVERSE``), so every field is checked against a
+strict pattern: a ticker like ``../../etc/passwd`` or ``x'; DROP TABLE`` is rejected with the file,
+line and column named, long before it could become a path or reach SQL.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from ingestion.raw_tables import arrow_schema
+
+
+class UniverseError(ValueError):
+    """The universe file has a row aigap refuses to use."""
+
+
+_PATTERNS = {
+    "ticker": re.compile(r"^[A-Z0-9]{1,6}(\.[A-Z]{1,3})?$"),
+    "price_symbol": re.compile(r"^[A-Z0-9]{1,8}(\.[A-Z]{1,5})$"),
+    "cik": re.compile(r"^\d{1,10}$"),
+    "trading_currency": re.compile(r"^[A-Z]{3}$"),
+    "reporting_currency": re.compile(r"^[A-Z]{3}$"),
+    "country": re.compile(r"^[A-Z]{2}$"),
+    "name": re.compile(r"^[\w .,&()'\-]{1,120}$"),
+    "exchange": re.compile(r"^[A-Za-z ]{2,20}$"),
+}
+_CHOICES = {"role": {"company", "benchmark"}, "basket": {"US", "CN"}, "filer": {"sec", "hkex", ""}}
+COLUMNS = arrow_schema("universe").names
+
+
+@dataclass(frozen=True)
+class Listing:
+    ticker: str
+    name: str
+    role: str
+    basket: str
+    country: str
+    cik: str | None
+    exchange: str
+    trading_currency: str
+    reporting_currency: str
+    fiscal_year_end_month: int | None
+    price_symbol: str
+    filer: str | None
+
+    @property
+    def cik10(self) -> str | None:
+        return self.cik.zfill(10) if self.cik else None
+
+
+def parse_universe(body: bytes, path: str) -> list[Listing]:
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UniverseError(f"{path}: not UTF-8 text ({exc})") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise UniverseError(f"{path}: missing column(s) {', '.join(missing)}")
+    listings: list[Listing] = []
+    seen: set[str] = set()
+    for lineno, row in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS}
+
+        def bad(column: str, why: str, lineno: int = lineno, row: dict = row) -> UniverseError:
+            return UniverseError(f"{path}, line {lineno}, column {column}: {row.get(column)!r} {why}")
+
+        for column, pattern in _PATTERNS.items():
+            value = row[column]
+            if value and not pattern.match(value):
+                raise bad(column, f"does not match {pattern.pattern}")
+        for column, choices in _CHOICES.items():
+            if row[column] not in choices:
+                raise bad(column, f"is not one of {sorted(c for c in choices if c)}")
+        for column in ("ticker", "name", "price_symbol", "trading_currency"):
+            if not row[column]:
+                raise bad(column, "is required")
+        month = row["fiscal_year_end_month"]
+        if month and not (month.isdigit() and 1 <= int(month) <= 12):
+            raise bad("fiscal_year_end_month", "is not a month 1-12")
+        if row["role"] == "company" and not month:
+            raise bad("fiscal_year_end_month", "is required for a company")
+        if row["filer"] == "sec" and not row["cik"]:
+            raise bad("cik", "is required for an SEC filer")
+        if row["ticker"] in seen:
+            raise bad("ticker", "appears twice")
+        seen.add(row["ticker"])
+        listings.append(
+            Listing(
+                ticker=row["ticker"],
+                name=row["name"],
+                role=row["role"],
+                basket=row["basket"],
+                country=row["country"],
+                cik=row["cik"].zfill(10) if row["cik"] else None,
+                exchange=row["exchange"],
+                trading_currency=row["trading_currency"],
+                reporting_currency=row["reporting_currency"] or row["trading_currency"],
+                fiscal_year_end_month=int(month) if month else None,
+                price_symbol=row["price_symbol"],
+                filer=row["filer"] or None,
+            )
+        )
+    if not listings:
+        raise UniverseError(f"{path}: no rows")
+    return listings
+
+
+def read_universe(path: Path) -> list[Listing]:
+    return parse_universe(path.read_bytes(), str(path))
+
+
+def universe_table(listings: list[Listing]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [{c: getattr(item, c) for c in COLUMNS} for item in listings], schema=arrow_schema("universe")
+    )
