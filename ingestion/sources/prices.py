@@ -1,0 +1,194 @@
+"""Daily prices and split/dividend events from EODHD (https://eodhd.com), sample and live.
+
+Landing keys, one per provider document and symbol (the universe's ``price_symbol``):
+
+- ``eod/<SYMBOL>``    CSV ``Date,Open,High,Low,Close,Adjusted_close,Volume`` -> raw.prices_daily
+- ``splits/<SYMBOL>`` JSON ``[{"date": .., "split": "new/old"}]``              -> raw.price_events
+- ``div/<SYMBOL>``    JSON ``[{"date": .., "value": .., ...}]``                -> raw.price_events
+
+Close is the unadjusted close (what market caps need); Adjusted_close is kept as delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+
+import pyarrow as pa
+
+from ingestion.config import ConfigError, Settings
+from ingestion.errors import BadSourceFile, SourceFetchError
+from ingestion.http import fetch_to_landing, make_session
+from ingestion.landing import LandedFile, LandingZone
+from ingestion.raw_tables import arrow_schema
+from ingestion.sources._parsing import (
+    csv_rows,
+    decode_text,
+    json_number,
+    load_json,
+    parse_date,
+    parse_number,
+)
+from ingestion.universe import Listing
+
+log = logging.getLogger(__name__)
+
+SOURCE = "prices"
+RAW_TABLES = ["prices_daily", "price_events"]
+
+DEFAULT_SINCE = date(2019, 1, 1)
+REQUESTS_PER_SECOND = 5.0
+USER_AGENT = "aigap/0.1 (prices)"
+EOD_HEADER = ["Date", "Open", "High", "Low", "Close", "Adjusted_close", "Volume"]
+# landing key prefix -> suffix of the document (also the file name in the sample snapshot)
+KINDS = {"eod": ".csv", "splits": ".json", "div": ".json"}
+_SPLIT = re.compile(r"^\s*([0-9.]+)\s*/\s*([0-9.]+)\s*$")
+
+
+def symbols(listings: list[Listing]) -> list[str]:
+    """The provider symbols to fetch, each once, in universe order."""
+    return list(dict.fromkeys(item.price_symbol for item in listings))
+
+
+# -- landing -----------------------------------------------------------------------------
+
+
+def land_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
+    landed: list[LandedFile] = []
+    for symbol in symbols(listings):
+        for kind, suffix in KINDS.items():
+            rel = f"prices/{kind}/{symbol}{suffix}"
+            path = settings.sample_dir / rel
+            if not path.is_file():
+                # Bars are required for every listed symbol; a symbol may have no split or dividend file.
+                if kind == "eod":
+                    raise SourceFetchError(
+                        f"sample snapshot has no {path} for {symbol} (listed in the universe)"
+                    )
+                log.info("sample snapshot has no %s; %s has no %s events there", rel, symbol, kind)
+                continue
+            landed.append(
+                zone.land(
+                    SOURCE,
+                    f"{kind}/{symbol}",
+                    path.read_bytes(),
+                    url=f"sample://{rel}",
+                    suffix=suffix,
+                    is_sample=True,
+                )
+            )
+    return landed
+
+
+def land_live(
+    settings: Settings, zone: LandingZone, listings: list[Listing], *, since: date = DEFAULT_SINCE
+) -> list[LandedFile]:
+    """Fetch bars, splits and dividends from ``since`` on for every symbol of the universe."""
+    token = settings.prices_api_token
+    if not token:
+        raise ConfigError(
+            "prices in live mode need an EODHD API token: set AIGAP_PRICES_API_TOKEN "
+            "(or AIGAP_SOURCE_PRICES=sample to use the bundled sample)"
+        )
+    base = settings.base_urls[SOURCE]
+    session = make_session(user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND)
+    landed: list[LandedFile] = []
+    for symbol in symbols(listings):
+        for kind, suffix in KINDS.items():
+            params = {"api_token": token, "from": since.isoformat()}
+            params |= {"period": "d", "fmt": "csv"} if kind == "eod" else {"fmt": "json"}
+            landed.append(
+                fetch_to_landing(
+                    session,
+                    zone,
+                    source=SOURCE,
+                    key=f"{kind}/{symbol}",
+                    url=f"{base}/api/{kind}/{symbol}",
+                    params=params,
+                    suffix=suffix,
+                )
+            )
+    return landed
+
+
+# -- parsing -----------------------------------------------------------------------------
+
+
+def parse(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:
+    kind, _, symbol = entry.key.partition("/")
+    if kind == "eod":
+        return {"prices_daily": parse_eod_csv(body, entry.path, symbol)}
+    if kind == "splits":
+        return {"price_events": parse_splits_json(body, entry.path, symbol)}
+    if kind == "div":
+        return {"price_events": parse_dividends_json(body, entry.path, symbol)}
+    raise BadSourceFile(entry.path, f"landing key {entry.key!r} is not one of eod/, splits/, div/<SYMBOL>")
+
+
+def parse_eod_csv(body: bytes, path: str, symbol: str) -> pa.Table:
+    what = "EODHD eod CSV"
+    text = decode_text(body, path, what)
+    columns: dict[str, list] = {name: [] for name in arrow_schema("prices_daily").names}
+    seen: set[date] = set()
+    for lineno, fields in csv_rows(text, path, what, EOD_HEADER):
+        day = parse_date(fields[0], path, f"line {lineno}, column Date")
+        if day in seen:
+            raise BadSourceFile(path, f"line {lineno}: {symbol} has a second row for {day}")
+        seen.add(day)
+        columns["symbol"].append(symbol)
+        columns["date"].append(day)
+        for name, raw in zip(EOD_HEADER[1:], fields[1:], strict=True):
+            columns[name.lower()].append(parse_number(raw, path, f"line {lineno}, column {name}"))
+    return pa.Table.from_pydict(columns, schema=arrow_schema("prices_daily"))
+
+
+def _events(body: bytes, path: str, what: str) -> list[dict]:
+    data = load_json(body, path, what)
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise BadSourceFile(path, f"expected {what}: a JSON array of objects, got {type(data).__name__}")
+    return data
+
+
+def parse_splits_json(body: bytes, path: str, symbol: str) -> pa.Table:
+    what = "EODHD splits JSON"
+    rows = []
+    seen: set[date] = set()
+    for i, item in enumerate(_events(body, path, what)):
+        day = parse_date(item.get("date"), path, f"item {i}, date")
+        if day in seen:
+            # Two splits on one day would be applied twice downstream: refuse rather than guess.
+            raise BadSourceFile(path, f"item {i}: {symbol} has a second split on {day}")
+        seen.add(day)
+        ratio = item.get("split")
+        match = _SPLIT.match(ratio) if isinstance(ratio, str) else None
+        if not match:
+            raise BadSourceFile(
+                path, f"item {i}, split: {ratio!r} is not 'new/old' like '20.000000/1.000000'"
+            )
+        # EODHD writes new/old: "20/1" means 20 new shares for 1 old one.
+        split_to = parse_number(match.group(1), path, f"item {i}, split")
+        split_from = parse_number(match.group(2), path, f"item {i}, split")
+        rows.append(
+            {"symbol": symbol, "date": day, "kind": "split", "split_from": split_from, "split_to": split_to}
+        )
+    return pa.Table.from_pylist(rows, schema=arrow_schema("price_events"))
+
+
+def parse_dividends_json(body: bytes, path: str, symbol: str) -> pa.Table:
+    what = "EODHD div JSON"
+    rows = []
+    for i, item in enumerate(_events(body, path, what)):
+        day = parse_date(item.get("date"), path, f"item {i}, date")
+        if "value" not in item:
+            raise BadSourceFile(path, f"item {i}: no 'value' ({what})")
+        # "value" is EODHD's split-adjusted amount per share, as delivered.
+        rows.append(
+            {
+                "symbol": symbol,
+                "date": day,
+                "kind": "dividend",
+                "dividend": json_number(item["value"], path, f"item {i}, value"),
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=arrow_schema("price_events"))

@@ -1,0 +1,62 @@
+"""Landing prices: the sample snapshot file by file, and live mode refusing to start without a token."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingestion.config import ConfigError, load_settings
+from ingestion.errors import SourceFetchError
+from ingestion.landing import LandingZone
+from ingestion.sources import prices
+from ingestion.universe import read_universe
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+LISTINGS = read_universe(FIXTURES / "manual" / "universe_small.csv")  # MSFT.US, 0700.HK
+
+
+def settings_for(tmp_path: Path, **env: str):
+    return load_settings(
+        {"AIGAP_HOME": str(tmp_path / "home"), "AIGAP_SAMPLE_DIR": str(tmp_path / "sample"), **env}
+    )
+
+
+def make_sample(tmp_path: Path, files: list[str]) -> None:
+    for rel in files:
+        target = tmp_path / "sample" / "prices" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(FIXTURES / "prices" / rel, target)
+
+
+def test_land_sample_lands_each_symbols_documents(tmp_path):
+    make_sample(tmp_path, ["eod/MSFT.US.csv", "splits/MSFT.US.json", "div/MSFT.US.json", "eod/0700.HK.csv"])
+    settings = settings_for(tmp_path)
+    zone = LandingZone(settings.landing_dir)
+    landed = prices.land_sample(settings, zone, LISTINGS)
+    # 0700.HK has no split or dividend file in this snapshot: its bars alone are landed.
+    assert [e.key for e in landed] == ["eod/MSFT.US", "splits/MSFT.US", "div/MSFT.US", "eod/0700.HK"]
+    assert all(e.is_sample for e in landed)
+    assert landed[0].url == "sample://prices/eod/MSFT.US.csv"
+    assert zone.read(landed[3]) == (FIXTURES / "prices" / "eod" / "0700.HK.csv").read_bytes()
+    assert set(zone.latest("prices")) == {e.key for e in landed}
+
+
+def test_land_sample_without_bars_for_a_listed_symbol_fails(tmp_path):
+    make_sample(tmp_path, ["eod/MSFT.US.csv"])
+    settings = settings_for(tmp_path)
+    with pytest.raises(SourceFetchError, match=r"0700\.HK"):
+        prices.land_sample(settings, LandingZone(settings.landing_dir), LISTINGS)
+
+
+def test_land_live_without_token_fails_before_any_request(tmp_path):
+    settings = settings_for(tmp_path, AIGAP_SOURCE="live", AIGAP_PRICES_BASE_URL="http://127.0.0.1:9")
+    zone = LandingZone(settings.landing_dir)
+    with pytest.raises(ConfigError, match="AIGAP_PRICES_API_TOKEN"):
+        prices.land_live(settings, zone, LISTINGS)
+    assert zone.latest("prices") == {}
+
+
+def test_symbols_are_fetched_once_each():
+    assert prices.symbols(LISTINGS + LISTINGS) == ["MSFT.US", "0700.HK"]
