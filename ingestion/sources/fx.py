@@ -1,0 +1,97 @@
+"""Daily USD exchange rates from FRED's fredgraph CSV, sample and live.
+
+One landing key per series, ``fred/<SERIES>``: DEXCHUS is CNY per 1 USD, DEXHKUS is HKD per 1 USD.
+The CSV is ``observation_date,<SERIES>`` (older files: ``DATE,<SERIES>``), one row per business
+day; a day without an observation is an empty field (older files: ".") and becomes null.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyarrow as pa
+
+from ingestion.config import Settings
+from ingestion.errors import BadSourceFile, SourceFetchError
+from ingestion.http import fetch_to_landing, make_session
+from ingestion.landing import LandedFile, LandingZone
+from ingestion.raw_tables import arrow_schema
+from ingestion.sources._parsing import csv_rows, decode_text, parse_date, parse_number
+from ingestion.universe import Listing
+
+SOURCE = "fx"
+RAW_TABLES = ["fx_rates"]
+
+# currency -> FRED series quoting it per 1 USD
+SERIES = {"CNY": "DEXCHUS", "HKD": "DEXHKUS"}
+DATE_HEADERS = ("observation_date", "DATE")
+REQUESTS_PER_SECOND = 2.0
+USER_AGENT = "aigap/0.1 (fx)"
+
+
+def land_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
+    landed: list[LandedFile] = []
+    for series in SERIES.values():
+        rel = f"fx/{series}.csv"
+        path = settings.sample_dir / rel
+        if not path.is_file():
+            raise SourceFetchError(f"sample snapshot has no {path} (FRED series {series})")
+        landed.append(
+            zone.land(
+                SOURCE,
+                f"fred/{series}",
+                path.read_bytes(),
+                url=f"sample://{rel}",
+                suffix=".csv",
+                is_sample=True,
+            )
+        )
+    return landed
+
+
+def land_live(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
+    base = settings.base_urls[SOURCE]
+    session = make_session(user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND)
+    return [
+        fetch_to_landing(
+            session,
+            zone,
+            source=SOURCE,
+            key=f"fred/{series}",
+            url=f"{base}/graph/fredgraph.csv",
+            params={"id": series},
+            suffix=".csv",
+        )
+        for series in SERIES.values()
+    ]
+
+
+def parse(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:
+    prefix, _, series = entry.key.partition("/")
+    if prefix != "fred" or not series:
+        raise BadSourceFile(entry.path, f"landing key {entry.key!r} is not fred/<SERIES>")
+    return {"fx_rates": parse_fred_csv(body, entry.path, series)}
+
+
+def parse_fred_csv(body: bytes, path: str, series: str) -> pa.Table:
+    what = f"FRED fredgraph CSV of {series}"
+    text = decode_text(body, path, what)
+    first = text.splitlines()[0].split(",")[0].strip()
+    # Either header is FRED's; csv_rows then checks the whole line, series id included, so a file
+    # of another series landed under this key is refused instead of loaded as the wrong rate.
+    header = [first if first in DATE_HEADERS else DATE_HEADERS[0], series]
+    dates: list[date] = []
+    values: list[float | None] = []
+    seen: set[date] = set()
+    for lineno, (day_text, value_text) in csv_rows(text, path, what, header):
+        day = parse_date(day_text, path, f"line {lineno}, column {header[0]}")
+        if day in seen:
+            raise BadSourceFile(path, f"line {lineno}: {series} has a second row for {day}")
+        seen.add(day)
+        dates.append(day)
+        values.append(
+            None if value_text == "." else parse_number(value_text, path, f"line {lineno}, column {series}")
+        )
+    return pa.Table.from_pydict(
+        {"series_id": [series] * len(dates), "date": dates, "value": values}, schema=arrow_schema("fx_rates")
+    )
