@@ -102,7 +102,9 @@ class LandingZone:
         self._append_manifest(entry)
         return entry
 
-    def record_not_modified(self, previous: LandedFile, *, url: str, fetched_at: str | None = None) -> LandedFile:
+    def record_not_modified(
+        self, previous: LandedFile, *, url: str, fetched_at: str | None = None
+    ) -> LandedFile:
         """A 304 answer: the document is unchanged, so the new line points at the old bytes."""
         entry = LandedFile(
             **{

@@ -65,7 +65,9 @@ class LoadReport:
 def _with_lineage(table: str, data: pa.Table, entry: LandedFile, loaded_at: datetime) -> pa.Table:
     expected = arrow_schema(table)
     if data.schema.names != expected.names:
-        raise ValueError(f"parser for raw.{table} returned columns {data.schema.names}, expected {expected.names}")
+        raise ValueError(
+            f"parser for raw.{table} returned columns {data.schema.names}, expected {expected.names}"
+        )
     data = data.cast(expected)
     n = data.num_rows
     fetched_at = datetime.fromisoformat(entry.fetched_at)
@@ -128,7 +130,9 @@ def load_landed(
                 con.execute(f"DELETE FROM raw.{table} WHERE source_key = ?", [key])
             for table, data in parsed.items():
                 if table not in tables:
-                    raise ValueError(f"parser for {source} returned rows for raw.{table}, not one of {tables}")
+                    raise ValueError(
+                        f"parser for {source} returned rows for raw.{table}, not one of {tables}"
+                    )
                 arrow = _with_lineage(table, data, entry, loaded_at)  # noqa: F841 (read by DuckDB below)
                 con.execute(f"INSERT INTO raw.{table} BY NAME SELECT * FROM arrow")
                 report.rows[table] = report.rows.get(table, 0) + data.num_rows

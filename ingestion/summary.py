@@ -1,0 +1,36 @@
+"""The short summary printed at the end of ``make run``, read from the serving file."""
+
+from __future__ import annotations
+
+import duckdb
+
+from ingestion.config import Settings
+from ingestion.serving import list_marts
+
+
+def print_summary(settings: Settings, *, run_id: str, wall_seconds: float) -> None:
+    with duckdb.connect(str(settings.serving_db_path), read_only=True) as con:
+        marts = list_marts(con)
+        rows = {m: con.execute(f'SELECT count(*) FROM marts."{m}"').fetchone()[0] for m in marts}
+        latest = con.execute(
+            """
+            select g.basket, g.date, g.index_2022_11_30, g.market_cap_usd, g.is_sample
+            from marts.fct_basket_gap_daily g
+            where g.date = (select max(date) from marts.fct_basket_gap_daily x where x.basket = g.basket)
+            order by g.basket desc
+            """
+        ).fetchall()
+    sample = any(r[4] for r in latest)
+    print()
+    print(f"aigap run {run_id} succeeded in {wall_seconds:.0f}s" + ("  [SAMPLE DATA]" if sample else ""))
+    print("rows per mart:")
+    for mart, n in rows.items():
+        print(f"  marts.{mart:<32} {n:>10,}")
+    print("basket index (2022-11-30 = 100, the day ChatGPT launched):")
+    for basket, day, index, cap, _ in latest:
+        print(f"  {basket}  {day}  index {index:8.1f}   market cap {cap / 1e12:6.2f} tn USD")
+    print("files:")
+    print(f"  warehouse   {settings.db_path}")
+    print(f"  serving     {settings.serving_db_path}   (open read-only: duckdb -readonly <file>)")
+    print(f"  parquet     {settings.parquet_dir}/")
+    print(f"  landing     {settings.landing_dir}/")

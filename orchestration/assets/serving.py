@@ -1,0 +1,32 @@
+"""The serving file: published only when everything upstream (and its blocking checks) succeeded."""
+
+import dagster as dg
+
+from ingestion.serving import publish
+from orchestration.assets.dbt import MART_KEYS
+from orchestration.settings import SETTINGS
+
+
+@dg.asset(
+    key=["serving", "aigap"],
+    group_name="serving",
+    deps=MART_KEYS,
+    kinds={"duckdb", "parquet"},
+    description="warehouse/serving/aigap.duckdb and serving/parquet/*.parquet: replaced atomically, "
+    "for analysts and BI tools that open them read-only while runs go on.",
+)
+def serving_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    report = publish(SETTINGS.db_path, SETTINGS.serving_db_path, SETTINGS.parquet_dir)
+    table = "\n".join(
+        ["| mart | rows |", "|---|---|"] + [f"| {m} | {n} |" for m, n in report.mart_rows.items()]
+    )
+    context.log.info(f"published {report.serving_db} ({report.bytes / 1e6:.1f} MB) in {report.seconds:.1f}s")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(report.serving_db)),
+            "bytes": report.bytes,
+            "seconds": report.seconds,
+            "mart_rows": dg.MetadataValue.md(table),
+            "parquet_dir": dg.MetadataValue.path(str(SETTINGS.parquet_dir)),
+        }
+    )

@@ -1,0 +1,67 @@
+"""Great Expectations suites on the raw tables, as Dagster asset checks.
+
+A blocking suite that fails stops every asset downstream of its table in the same run (and so
+the serving file is not replaced).
+"""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from ingestion import quality
+from ingestion.audit import record_check
+from orchestration.assets.ingestion import raw_key
+
+
+def _gx_check(table: str) -> dg.AssetChecksDefinition:
+    suite = quality.SUITES[table]
+
+    @dg.asset_check(
+        asset=raw_key(table),
+        name=f"gx_{table}",
+        blocking=suite.blocking,
+        description=f"Great Expectations suite raw.{table}: {suite.description}.",
+    )
+    def gx_check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        with duckdb.get_connection() as con:
+            frame = con.execute(f"SELECT * FROM raw.{table}").df()
+            outcome = quality.validate(table, frame)
+            failed = [
+                {
+                    "expectation": o.expectation,
+                    "column": o.column,
+                    "unexpected": o.unexpected_count,
+                    "examples": o.partial_unexpected,
+                }
+                for o in outcome.failed
+            ]
+            record_check(
+                con,
+                run_id=context.run_id,
+                check_name=f"gx_{table}",
+                layer="raw",
+                asset=f"raw.{table}",
+                passed=outcome.success,
+                blocking=suite.blocking,
+                failing_rows=outcome.failing_rows,
+                detail=failed,
+            )
+        for f in failed:
+            context.log.warning(
+                f"raw.{table}: {f['expectation']} on {f['column']} failed for {f['unexpected']} row(s)"
+            )
+        return dg.AssetCheckResult(
+            passed=outcome.success,
+            severity=dg.AssetCheckSeverity.ERROR if suite.blocking else dg.AssetCheckSeverity.WARN,
+            metadata={
+                "rows": outcome.rows,
+                "expectations": len(outcome.outcomes),
+                "failed_expectations": len(failed),
+                "failing_rows": outcome.failing_rows,
+                "failures": dg.MetadataValue.json(failed),
+            },
+        )
+
+    return gx_check
+
+
+RAW_CHECKS = [_gx_check(table) for table in quality.SUITES]

@@ -1,0 +1,20 @@
+"""The one Dagster code location of aigap."""
+
+import dagster as dg
+
+from orchestration.assets.dbt import aigap_dbt
+from orchestration.assets.ingestion import INGESTION_ASSETS
+from orchestration.assets.serving import serving_copy
+from orchestration.checks.raw_checks import RAW_CHECKS
+from orchestration.jobs import full_refresh
+from orchestration.resources import build_resources
+from orchestration.schedules import daily_refresh
+
+defs = dg.Definitions(
+    assets=[*INGESTION_ASSETS, aigap_dbt, serving_copy],
+    asset_checks=RAW_CHECKS,
+    jobs=[full_refresh],
+    schedules=[daily_refresh],
+    resources=build_resources(),
+    executor=dg.in_process_executor,
+)

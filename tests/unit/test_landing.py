@@ -1,0 +1,51 @@
+import os
+import stat
+
+import pytest
+
+from ingestion.landing import LandingIntegrityError, LandingZone, sha256_hex
+
+
+def test_same_bytes_stored_once_but_every_fetch_recorded(tmp_path):
+    zone = LandingZone(tmp_path)
+    first = zone.land("fx", "fred/DEXCHUS", b"observation_date,DEXCHUS\n", url="http://x/1", suffix=".csv")
+    second = zone.land("fx", "fred/DEXCHUS", b"observation_date,DEXCHUS\n", url="http://x/2", suffix=".csv")
+    assert first.stored and not second.stored
+    assert first.path == second.path
+    files = [p for p in (tmp_path / "fx").rglob("*") if p.is_file()]
+    assert len(files) == 1
+    assert len(list(zone.manifest("fx"))) == 2
+    assert zone.latest("fx")["fred/DEXCHUS"].url == "http://x/2"
+
+
+def test_landed_file_is_read_only_and_named_by_its_hash(tmp_path):
+    zone = LandingZone(tmp_path)
+    body = b'{"a": 1}'
+    entry = zone.land("filings", "companyfacts/CIK0000000001", body, url="u")
+    path = zone.path_of(entry)
+    assert path.name == sha256_hex(body) + ".json"
+    assert not os.stat(path).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    assert zone.read(entry) == body
+
+
+def test_file_changed_after_manifest_is_detected(tmp_path):
+    zone = LandingZone(tmp_path)
+    entry = zone.land("prices", "eod/MSFT.US", b"Date,Open\n", url="u", suffix=".csv")
+    path = zone.path_of(entry)
+    os.chmod(path, 0o644)
+    path.write_bytes(b"Date,Open\n2024-01-02,1\n")
+    with pytest.raises(LandingIntegrityError, match="changed on disk") as err:
+        zone.read(entry)
+    assert str(path) in str(err.value)
+    assert path.read_bytes() == b"Date,Open\n2024-01-02,1\n"  # left for inspection, not deleted
+
+
+def test_latest_skips_error_answers_and_follows_304(tmp_path):
+    zone = LandingZone(tmp_path)
+    good = zone.land("filings", "k", b"{}", url="u", etag='"v1"')
+    zone.land("filings", "k", b"<html>503</html>", url="u", status=503, suffix=".html")
+    assert zone.latest("filings")["k"].sha256 == good.sha256
+    not_modified = zone.record_not_modified(good, url="u")
+    assert not_modified.status == 304 and not_modified.sha256 == good.sha256
+    assert zone.latest("filings")["k"].status == 304
+    assert len(zone.latest("filings", status_ok_only=False)) == 1
