@@ -1,0 +1,161 @@
+"""The universe and the HKEX figures: landed in every mode, validated before they reach raw."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ingestion.config import load_settings
+from ingestion.errors import BadSourceFile, SourceFetchError
+from ingestion.landing import LandingZone
+from ingestion.raw_tables import arrow_schema
+from ingestion.sources import manual
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "manual"
+HEADER = b"ticker,metric,fiscal_year,fiscal_period,period_start,period_end,value,currency,filed_date,document,page\n"
+
+
+def land_and_parse(tmp_path: Path, key: str, path: Path) -> dict:
+    body = path.read_bytes()
+    entry = LandingZone(tmp_path / "landing").land("manual", key, body, url=path.as_uri(), suffix=".csv")
+    return manual.parse(entry, body)
+
+
+def test_hkex_rows_typed(tmp_path):
+    table = land_and_parse(tmp_path, "hkex/tencent_annual", FIXTURES / "hkex_fundamentals.csv")[
+        "hkex_fundamentals"
+    ]
+    assert table.schema == arrow_schema("hkex_fundamentals")
+    rows = table.to_pylist()
+    assert len(rows) == 3
+    assert rows[0] == {
+        "ticker": "0700.HK",
+        "metric": "revenue",
+        "fiscal_year": 2022,
+        "fiscal_period": "FY",
+        "period_start": date(2022, 1, 1),
+        "period_end": date(2022, 12, 31),
+        "value": 554552000000.0,
+        "currency": "CNY",
+        "filed_date": date(2023, 3, 22),
+        "document": "Synthetic test report 2022",
+        "page": "10",
+    }
+    # an instant: no period start; no page given
+    assert (rows[1]["period_start"], rows[1]["page"], rows[1]["currency"]) == (None, None, "shares")
+    # a restatement is a second version with a later filed_date, not a duplicate
+    assert [r["filed_date"] for r in rows if r["metric"] == "revenue"] == [
+        date(2023, 3, 22),
+        date(2024, 3, 20),
+    ]
+
+
+ROW = b"0700.HK,revenue,2022,FY,2022-01-01,2022-12-31,1,CNY,2023-03-22,doc,1\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "empty body"),
+        (b"<html></html>", "HTML"),
+        (HEADER.replace(b",page", b"") + ROW, "header"),
+        (HEADER.replace(b"value", b"amount") + ROW, "header"),
+        (HEADER + ROW.replace(b",2022,FY", b",FY22,FY"), "line 2, column fiscal_year: 'FY22' is not a year"),
+        (
+            HEADER + ROW.replace(b"2022-12-31", b"31/12/2022"),
+            "line 2, column period_end: '31/12/2022' is not a date",
+        ),
+        (HEADER + ROW.replace(b",1,CNY", b",1.2bn,CNY"), "line 2, column value: '1.2bn' is not a number"),
+        (HEADER + ROW + ROW, "line 3 repeats line 2: 0700.HK/revenue/2022/FY/2023-03-22"),
+    ],
+)
+def test_hkex_rejects_what_is_not_the_format(tmp_path, body, reason):
+    entry = LandingZone(tmp_path / "landing").land("manual", "hkex/tencent_annual", body, url="test://")
+    with pytest.raises(BadSourceFile) as info:
+        manual.parse(entry, body)
+    assert reason in info.value.reason
+
+
+def test_universe_parsed(tmp_path):
+    table = land_and_parse(tmp_path, "universe", FIXTURES / "universe_small.csv")["universe"]
+    assert table.schema == arrow_schema("universe")
+    assert table.column("ticker").to_pylist() == ["MSFT", "0700.HK"]
+    assert table.column("cik").to_pylist() == ["0000789019", None]  # padded to 10 digits
+
+
+@pytest.mark.parametrize(
+    ("fixture", "where", "ticker"),
+    [
+        ("universe_path_ticker.csv", "line 3, column ticker", "../../etc/passwd"),
+        ("universe_sql_ticker.csv", "line 4, column ticker", "X'; DROP TABLE raw.universe; --"),
+    ],
+)
+def test_universe_hostile_ticker_rejected_with_file_line_and_column(tmp_path, fixture, where, ticker):
+    with pytest.raises(BadSourceFile) as info:
+        land_and_parse(tmp_path, "universe", FIXTURES / fixture)
+    message = str(info.value)
+    assert fixture in message
+    assert where in message
+    assert repr(ticker) in message
+
+
+def test_unknown_key_refused(tmp_path):
+    entry = LandingZone(tmp_path / "landing").land("manual", "notes", HEADER, url="test://")
+    with pytest.raises(BadSourceFile, match="neither 'universe' nor hkex/<name>"):
+        manual.parse(entry, HEADER)
+
+
+# -- landing -----------------------------------------------------------------------------
+
+
+def settings_for(tmp_path: Path, filings: str):
+    return load_settings(
+        {
+            "AIGAP_HOME": str(tmp_path / "home"),
+            "AIGAP_SAMPLE_DIR": str(tmp_path / "sample"),
+            "AIGAP_UNIVERSE": str(FIXTURES / "universe_small.csv"),
+            "AIGAP_SOURCE_FILINGS": filings,
+        }
+    )
+
+
+def test_sample_mode_lands_universe_and_sample_figures(tmp_path):
+    (tmp_path / "sample" / "hkex").mkdir(parents=True)
+    shutil.copy(FIXTURES / "hkex_fundamentals.csv", tmp_path / "sample" / "hkex" / "tencent_annual.csv")
+    settings = settings_for(tmp_path, "sample")
+    landed = manual.land_sample(settings, LandingZone(settings.landing_dir), [])
+    assert [(e.key, e.url, e.is_sample) for e in landed] == [
+        ("universe", (FIXTURES / "universe_small.csv").as_uri(), False),  # the universe is never sample data
+        ("hkex/tencent_annual", "sample://hkex/tencent_annual.csv", True),
+    ]
+
+
+def test_sample_mode_without_sample_figures_fails(tmp_path):
+    settings = settings_for(tmp_path, "sample")
+    with pytest.raises(SourceFetchError, match="tencent_annual.csv"):
+        manual.land_live(settings, LandingZone(settings.landing_dir), [])
+
+
+def test_live_mode_lands_curated_figures_under_the_same_key(tmp_path, monkeypatch):
+    curated = tmp_path / "curated.csv"
+    shutil.copy(FIXTURES / "hkex_fundamentals.csv", curated)
+    monkeypatch.setattr(manual, "CURATED_HKEX", curated)
+    settings = settings_for(tmp_path, "live")
+    landed = manual.land_live(settings, LandingZone(settings.landing_dir), [])
+    assert [(e.key, e.url, e.is_sample) for e in landed] == [
+        ("universe", (FIXTURES / "universe_small.csv").as_uri(), False),
+        ("hkex/tencent_annual", curated.as_uri(), False),
+    ]
+
+
+def test_live_mode_without_curated_file_lands_universe_only_and_warns(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(manual, "CURATED_HKEX", tmp_path / "missing.csv")
+    settings = settings_for(tmp_path, "live")
+    with caplog.at_level(logging.WARNING, logger="ingestion.sources.manual"):
+        landed = manual.land_sample(settings, LandingZone(settings.landing_dir), [])
+    assert [e.key for e in landed] == ["universe"]
+    assert "missing.csv does not exist" in caplog.text
