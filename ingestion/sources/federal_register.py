@@ -74,26 +74,35 @@ def land_live(
 ) -> list[LandedFile]:
     """Land every page of BIS documents published on or after ``since``, following next_page_url."""
     base = settings.base_urls[SOURCE]
-    session = make_session(user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND)
     url = f"{base}/api/v1/documents.json"
-    params: list[tuple[str, str]] | None = [
-        ("conditions[agencies][]", AGENCY),
-        ("conditions[publication_date][gte]", since.isoformat()),
-        ("order", "oldest"),
-        ("per_page", str(per_page)),
-        *(("fields[]", field) for field in FIELDS),
-    ]
+    params: dict[str, str | list[str]] | None = {
+        "conditions[agencies][]": AGENCY,
+        "conditions[publication_date][gte]": since.isoformat(),
+        "order": "oldest",
+        "per_page": str(per_page),
+        "fields[]": FIELDS,  # a list: requests repeats the parameter once per field
+    }
     landed: list[LandedFile] = []
-    for page in range(1, max_pages + 1):
-        entry = fetch_to_landing(
-            session, zone, source=SOURCE, key=page_key(page), url=url, params=params, suffix=".json"
-        )
-        landed.append(entry)
-        next_url = _next_page_url(zone.read(entry), entry)
-        if next_url is None:
-            return landed
-        check_same_origin(next_url, base)
-        url, params = next_url, None  # next_page_url carries every query parameter
+    with make_session(user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND) as session:
+        latest = zone.latest(SOURCE)
+        for page in range(1, max_pages + 1):
+            entry = fetch_to_landing(
+                session,
+                zone,
+                source=SOURCE,
+                key=page_key(page),
+                url=url,
+                params=params,
+                suffix=".json",
+                latest=latest,
+            )
+            landed.append(entry)
+            # zone.read, not the response: a 304 answer points at the bytes landed earlier.
+            next_url = _next_page_url(zone.read(entry), entry)
+            if next_url is None:
+                return landed
+            check_same_origin(next_url, base)
+            url, params = next_url, None  # next_page_url carries every query parameter
     raise SourceFetchError(
         f"{base}: still a next_page_url after {max_pages} pages; raise max_pages if that is real"
     )

@@ -51,19 +51,19 @@ def land_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) 
 
 def land_live(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
     base = settings.base_urls[SOURCE]
-    session = make_session(user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND)
-    return [
-        fetch_to_landing(
-            session,
-            zone,
-            source=SOURCE,
-            key=f"fred/{series}",
-            url=f"{base}/graph/fredgraph.csv",
-            params={"id": series},
-            suffix=".csv",
-        )
-        for series in SERIES.values()
-    ]
+    with make_session(user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND) as session:
+        return [
+            fetch_to_landing(
+                session,
+                zone,
+                source=SOURCE,
+                key=f"fred/{series}",
+                url=f"{base}/graph/fredgraph.csv",
+                params={"id": series},
+                suffix=".csv",
+            )
+            for series in SERIES.values()
+        ]
 
 
 def parse(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:

@@ -92,23 +92,33 @@ def land_live(
             "(or AIGAP_SOURCE_PRICES=sample to use the bundled sample)"
         )
     base = settings.base_urls[SOURCE]
-    session = make_session(user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND)
     landed: list[LandedFile] = []
-    for symbol in symbols(listings):
-        for kind, suffix in KINDS.items():
-            params = {"api_token": token, "from": since.isoformat()}
-            params |= {"period": "d", "fmt": "csv"} if kind == "eod" else {"fmt": "json"}
-            landed.append(
-                fetch_to_landing(
-                    session,
-                    zone,
-                    source=SOURCE,
-                    key=f"{kind}/{symbol}",
-                    url=f"{base}/api/{kind}/{symbol}",
-                    params=params,
-                    suffix=suffix,
-                )
-            )
+    failures: list[str] = []
+    with make_session(user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND) as session:
+        latest = zone.latest(SOURCE)
+        for symbol in symbols(listings):
+            for kind, suffix in KINDS.items():
+                params = {"api_token": token, "from": since.isoformat()}
+                params |= {"period": "d", "fmt": "csv"} if kind == "eod" else {"fmt": "json"}
+                try:
+                    landed.append(
+                        fetch_to_landing(
+                            session,
+                            zone,
+                            source=SOURCE,
+                            key=f"{kind}/{symbol}",
+                            url=f"{base}/api/{kind}/{symbol}",
+                            params=params,
+                            suffix=suffix,
+                            latest=latest,
+                        )
+                    )
+                except SourceFetchError as exc:
+                    # One unknown symbol must not keep the others' prices out: land the rest, then fail.
+                    log.error("%s", exc)
+                    failures.append(str(exc))
+    if failures:
+        raise SourceFetchError(f"{len(failures)} EODHD request(s) failed: " + "; ".join(failures))
     return landed
 
 
