@@ -1,0 +1,905 @@
+"""Generate the bundled offline sample: SYNTHETIC numbers in each source's exact live format.
+
+Run ``python -m ingestion.sample.make_sample``; it (re)writes ``ingestion/sample/data/``. The output is
+deterministic: every random draw comes from ``random.Random`` seeded with a fixed string per section, no
+clock is read, and JSON is written with a fixed key order, so re-running gives byte-identical files.
+
+What is written (see ``README.md`` next to this file for what is synthetic and what is not):
+
+- ``sec/companyfacts/CIK##########.json`` and ``sec/submissions/CIK##########.json`` (SEC EDGAR shapes)
+  for MSFT, GOOGL, AMZN (10-K/10-Q) and BABA, BIDU (20-F, annual only, CNY);
+- ``hkex/tencent_annual.csv`` (the raw.hkex_fundamentals columns) for Tencent;
+- ``prices/eod/<SYMBOL>.csv``, ``prices/splits/<SYMBOL>.json``, ``prices/div/<SYMBOL>.json`` (EODHD);
+- ``fx/DEXCHUS.csv``, ``fx/DEXHKUS.csv`` (FRED fredgraph CSV);
+- ``fedreg/documents-page-000N.json`` (Federal Register API pages, agency BIS).
+
+Prices, fundamentals and FX rates follow random walks pinned to rough real-world levels (Brownian
+bridges between anchor points), so the warehouse sees realistic scale and structure: splits that cut
+the raw close by 20, share subdivisions in the share counts, quarterly year-to-date facts with no Q4,
+an amended 10-K that repeats facts, a restated comparative, calendars that differ between US and HK.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import math
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import pairwise
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "data"
+SEED = 20221130
+START, END = date(2019, 1, 2), date(2025, 12, 31)
+SNAPSHOT = date(2025, 12, 31)  # the sample is a snapshot as of this day: nothing filed later is in it
+M = 1_000_000  # SEC money facts are whole millions (filings are presented in millions)
+
+
+def rng_for(section: str) -> random.Random:
+    """One independent, reproducible stream per section, so editing one section never shifts another."""
+    return random.Random(f"{SEED}:{section}")
+
+
+def write(rel: str, text: str) -> None:
+    path = OUT / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+
+
+def dump_json(obj: object) -> str:
+    """Compact JSON, as SEC and EODHD serve it; key order is the insertion order, fixed by this code."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Calendars
+# ----------------------------------------------------------------------------------------------------
+
+
+def _dates(text: str) -> set[date]:
+    return {date.fromisoformat(s) for s in text.split()}
+
+
+GOOD_FRIDAYS = _dates("2019-04-19 2020-04-10 2021-04-02 2022-04-15 2023-04-07 2024-03-29 2025-04-18")
+# NYSE full-day closures 2019-2025 (incl. Good Friday and the 2025-01-09 national day of mourning).
+US_HOLIDAYS = GOOD_FRIDAYS | _dates("""
+    2019-01-01 2019-01-21 2019-02-18 2019-05-27 2019-07-04 2019-09-02 2019-11-28 2019-12-25
+    2020-01-01 2020-01-20 2020-02-17 2020-05-25 2020-07-03 2020-09-07 2020-11-26 2020-12-25
+    2021-01-01 2021-01-18 2021-02-15 2021-05-31 2021-07-05 2021-09-06 2021-11-25 2021-12-24
+    2022-01-17 2022-02-21 2022-05-30 2022-06-20 2022-07-04 2022-09-05 2022-11-24 2022-12-26
+    2023-01-02 2023-01-16 2023-02-20 2023-05-29 2023-06-19 2023-07-04 2023-09-04 2023-11-23 2023-12-25
+    2024-01-01 2024-01-15 2024-02-19 2024-05-27 2024-06-19 2024-07-04 2024-09-02 2024-11-28 2024-12-25
+    2025-01-01 2025-01-09 2025-01-20 2025-02-17 2025-05-26 2025-06-19 2025-07-04 2025-09-01 2025-11-27
+    2025-12-25
+""")
+# A sample HK calendar: New Year, Lunar New Year, Ching Ming, Easter, Labour Day, HKSAR Day, National Day,
+# Christmas. Not the official HKEX list; enough that the US and HK calendars differ.
+HK_HOLIDAYS = GOOD_FRIDAYS | _dates("""
+    2019-01-01 2019-02-05 2019-02-06 2019-02-07 2019-04-05 2019-04-22 2019-05-01 2019-07-01 2019-10-01
+    2019-12-25 2019-12-26
+    2020-01-01 2020-01-27 2020-01-28 2020-04-13 2020-05-01 2020-07-01 2020-10-01 2020-12-25
+    2021-01-01 2021-02-12 2021-02-15 2021-04-05 2021-04-06 2021-07-01 2021-10-01 2021-12-27
+    2022-02-01 2022-02-02 2022-02-03 2022-04-05 2022-04-18 2022-05-02 2022-07-01 2022-10-04 2022-12-26
+    2022-12-27
+    2023-01-02 2023-01-23 2023-01-24 2023-01-25 2023-04-05 2023-04-10 2023-05-01 2023-10-02 2023-12-25
+    2023-12-26
+    2024-01-01 2024-02-12 2024-02-13 2024-04-01 2024-04-04 2024-05-01 2024-07-01 2024-10-01 2024-12-25
+    2024-12-26
+    2025-01-01 2025-01-29 2025-01-30 2025-01-31 2025-04-04 2025-04-21 2025-05-01 2025-07-01 2025-10-01
+    2025-12-25 2025-12-26
+""")
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    d = date(year, month, 1)
+    d += timedelta(days=(weekday - d.weekday()) % 7)
+    return d + timedelta(weeks=n - 1)
+
+
+def _observed(d: date) -> date:
+    return d - timedelta(days=1) if d.weekday() == 5 else d + timedelta(days=1) if d.weekday() == 6 else d
+
+
+# Days FRED's H.10 series have no observation: federal holidays (NYSE closures less Good Friday and the
+# 2025 day of mourning, plus Columbus Day and Veterans Day).
+FED_HOLIDAYS = (US_HOLIDAYS - GOOD_FRIDAYS - _dates("2025-01-09")) | {
+    d for y in range(2019, 2026) for d in (_nth_weekday(y, 10, 0, 2), _observed(date(y, 11, 11)))
+}
+
+
+def weekdays(first: date, last: date) -> list[date]:
+    days, d = [], first
+    while d <= last:
+        if d.weekday() < 5:
+            days.append(d)
+        d += timedelta(days=1)
+    return days
+
+
+def trading_days(holidays: set[date]) -> list[date]:
+    return [d for d in weekdays(START, END) if d not in holidays]
+
+
+def next_weekday(d: date) -> date:
+    while d.weekday() >= 5:
+        d += timedelta(days=1)
+    return d
+
+
+def prev_weekday(d: date) -> date:
+    while d.weekday() >= 5:
+        d -= timedelta(days=1)
+    return d
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(d: date, months: int) -> date:
+    """The month end ``months`` after the month end ``d``."""
+    y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
+    return month_end(y, m + 1)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Random paths pinned to anchors
+# ----------------------------------------------------------------------------------------------------
+
+
+def bridge_path(rng: random.Random, days: list[date], anchors: str, sigma: float) -> list[float]:
+    """A log-space random walk over ``days`` that passes exactly through each ``date:level`` anchor.
+
+    Between two anchors it is a Brownian bridge: a random walk with its end error spread linearly.
+    An anchor date maps to the first day on or after it; the first and last anchors pin the ends.
+    """
+    points = [(date.fromisoformat(a), float(v)) for a, v in (p.split(":") for p in anchors.split())]
+    idx = [next(i for i, d in enumerate(days) if d >= a) for a, _ in points]
+    idx[-1] = len(days) - 1
+    assert idx[0] == 0, "the first anchor must pin the first day"
+    logs = [math.log(level) for _, level in points]
+    out = [0.0] * len(days)
+    out[0] = logs[0]
+    for (i0, i1), (l0, l1) in zip(pairwise(idx), pairwise(logs), strict=True):
+        n = i1 - i0
+        walk = [0.0]
+        for _ in range(n):
+            walk.append(walk[-1] + rng.gauss(0.0, sigma))
+        for k in range(1, n + 1):
+            out[i0 + k] = l0 + (l1 - l0) * k / n + walk[k] - walk[n] * k / n
+    return [math.exp(v) for v in out]
+
+
+# ----------------------------------------------------------------------------------------------------
+# Prices (EODHD)
+# ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceSpec:
+    symbol: str
+    anchors: str  # "date:level ..." in today's share units (post-split), in the trading currency
+    sigma: float  # daily log volatility
+    volume: float  # typical daily volume, today's share units
+    hk: bool = False
+    split: tuple[str, int] | None = None  # (first trading day on the new basis, new shares per old)
+
+
+# fmt: off
+PRICE_SPECS = [
+    PriceSpec("MSFT.US", "2019-01-02:101.1 2020-02-10:188 2020-03-23:135 2021-11-19:343 2022-11-03:214 "
+              "2022-11-30:255 2023-12-29:376 2024-07-05:467 2025-04-08:355 2025-10-28:540 2025-12-31:482",
+              0.016, 25e6),
+    PriceSpec("GOOGL.US", "2019-01-02:52.6 2020-03-23:53.5 2021-11-18:149 2022-07-15:112 2022-11-30:100.5 "
+              "2023-12-29:139.7 2024-07-10:191 2025-04-08:146 2025-12-31:196",
+              0.018, 30e6, split=("2022-07-18", 20)),
+    PriceSpec("AMZN.US", "2019-01-02:76 2020-03-16:84 2021-07-08:186 2022-03-29:169 2022-06-03:122 "
+              "2022-11-30:96.5 2023-12-29:151.9 2024-12-31:219.4 2025-04-08:171 2025-12-31:231",
+              0.019, 70e6, split=("2022-06-06", 20)),
+    PriceSpec("BABA.US", "2019-01-02:137 2020-10-27:311 2021-12-31:119 2022-10-24:61 2022-11-30:87.5 "
+              "2023-12-29:77.5 2024-10-07:116 2025-03-14:145 2025-12-31:150",
+              0.022, 18e6),
+    PriceSpec("BIDU.US", "2019-01-02:160 2020-03-18:90 2021-02-22:335 2022-11-30:109 2023-12-29:119 "
+              "2024-12-31:84 2025-12-31:121",
+              0.024, 4e6),
+    PriceSpec("0700.HK", "2019-01-02:310 2021-02-17:735 2022-10-24:206 2022-11-30:305 2023-12-29:293 "
+              "2024-12-31:417 2025-12-31:605",
+              0.019, 18e6, hk=True),
+    PriceSpec("SPY.US", "2019-01-02:250.2 2020-02-19:338 2020-03-23:222.9 2021-12-31:474.9 2022-10-12:356.6 "
+              "2022-11-30:407.7 2023-12-29:475.3 2024-12-31:586.1 2025-04-08:496.5 2025-12-31:650",
+              0.010, 75e6),
+    PriceSpec("2800.HK", "2019-01-02:26.5 2021-02-17:31.6 2022-10-31:15.2 2022-11-30:18.9 2023-12-29:17.1 "
+              "2024-12-31:20.4 2025-12-31:26.3",
+              0.013, 40e6, hk=True),
+]
+# fmt: on
+
+
+def dividends(spec: PriceSpec, days: list[date], rng: random.Random) -> list[dict]:
+    """Synthetic quarterly dividends: MSFT (ex-date near the 3rd Wednesday of Feb/May/Aug/Nov, raised
+    each September) and SPY (ex-date the 3rd Friday of Mar/Jun/Sep/Dec). Others pay nothing here."""
+    trading = set(days)
+    events = []
+    for year in range(2019, 2026):
+        if spec.symbol == "MSFT.US":
+            months, weekday = (2, 5, 8, 11), 2
+        elif spec.symbol == "SPY.US":
+            months, weekday = (3, 6, 9, 12), 4
+        else:
+            return []
+        for month in months:
+            ex = _nth_weekday(year, month, weekday, 3)
+            while ex not in trading:
+                ex += timedelta(days=1)
+            if spec.symbol == "MSFT.US":
+                raises = year - 2019 + (1 if month >= 11 else 0)
+                value = round(0.46 * 1.10**raises, 2)
+            else:
+                value = round(1.23 * 1.045 ** (year - 2019) + rng.uniform(-0.08, 0.14), 4)
+            events.append(
+                {
+                    "date": ex.isoformat(),
+                    "declarationDate": prev_weekday(ex - timedelta(days=28 + rng.randint(0, 6))).isoformat(),
+                    "recordDate": next_weekday(ex + timedelta(days=1)).isoformat(),
+                    "paymentDate": next_weekday(ex + timedelta(days=28 + rng.randint(0, 6))).isoformat(),
+                    "period": "Quarterly",
+                    "value": value,
+                    "unadjustedValue": value,
+                    "currency": "USD",
+                }
+            )
+    return events
+
+
+def price_rows(spec: PriceSpec) -> tuple[str, list[dict], list[dict]]:
+    """The EODHD eod CSV text, the splits list and the dividends list of one symbol."""
+    rng = rng_for(f"prices:{spec.symbol}")
+    days = trading_days(HK_HOLIDAYS if spec.hk else US_HOLIDAYS)
+    closes = bridge_path(rng, days, spec.anchors, spec.sigma)  # today's share units
+    split_day = date.fromisoformat(spec.split[0]) if spec.split else None
+    factor = spec.split[1] if spec.split else 1
+
+    bars = []
+    for i, (d, close) in enumerate(zip(days, closes, strict=True)):
+        prev = closes[i - 1] if i else close * math.exp(rng.gauss(0.0, spec.sigma))
+        open_ = prev * math.exp(rng.gauss(0.0, spec.sigma * 0.4))
+        high = max(open_, close) * math.exp(abs(rng.gauss(0.0, spec.sigma * 0.5)))
+        low = min(open_, close) * math.exp(-abs(rng.gauss(0.0, spec.sigma * 0.5)))
+        volume = int(spec.volume * math.exp(rng.gauss(0.0, 0.35)))
+        raw = factor if split_day and d < split_day else 1  # the raw (unadjusted) price before the split
+        o, h, lo, c = (round(v * raw, 4) for v in (open_, high, low, close))
+        bars.append([d, o, max(h, o, c), min(lo, o, c), c, raw, volume])
+
+    divs = dividends(spec, days, rng)
+    # Adjusted_close: the raw close divided by later splits and scaled by (1 - dividend / previous close)
+    # for every later ex-date, as EODHD (and CRSP) adjust.
+    div_factor = [1.0] * len(bars)
+    by_day = {d: i for i, d in enumerate(days)}
+    for ev in divs:
+        i = by_day[date.fromisoformat(ev["date"])]
+        f = 1.0 - ev["value"] / bars[i - 1][4]
+        for j in range(i):
+            div_factor[j] *= f
+    lines = ["Date,Open,High,Low,Close,Adjusted_close,Volume"]
+    for (d, o, h, lo, c, raw, volume), f in zip(bars, div_factor, strict=True):
+        adj = c / raw * f
+        lines.append(f"{d},{o:.4f},{h:.4f},{lo:.4f},{c:.4f},{adj:.4f},{volume}")
+    splits = [{"date": spec.split[0], "split": f"{factor:.6f}/1.000000"}] if spec.split else []
+    return "\n".join(lines) + "\n", splits, divs
+
+
+def write_prices() -> None:
+    for spec in PRICE_SPECS:
+        csv_text, splits, divs = price_rows(spec)
+        write(f"prices/eod/{spec.symbol}.csv", csv_text)
+        write(f"prices/splits/{spec.symbol}.json", dump_json(splits))
+        write(f"prices/div/{spec.symbol}.json", dump_json(divs))
+
+
+# ----------------------------------------------------------------------------------------------------
+# FX (FRED fredgraph CSV)
+# ----------------------------------------------------------------------------------------------------
+
+# fmt: off
+FX_SPECS = {  # series: (anchors, daily log sigma, band to clip to)
+    # CNY per USD
+    "DEXCHUS": ("2019-01-01:6.86 2019-09-03:7.17 2020-05-27:7.15 2021-05-31:6.37 2022-03-01:6.31 "
+                "2022-10-31:7.30 2022-11-30:7.15 2023-09-08:7.33 2024-01-02:7.10 2024-09-30:7.01 "
+                "2025-04-09:7.34 2025-12-31:7.05", 0.0018, None),
+    # HKD per USD, kept inside the 7.75-7.85 convertibility band
+    "DEXHKUS": ("2019-01-01:7.83 2019-04-15:7.849 2020-06-01:7.751 2021-06-01:7.763 2022-06-15:7.849 "
+                "2023-06-01:7.835 2024-03-01:7.823 2024-10-01:7.768 2025-05-02:7.752 2025-07-01:7.849 "
+                "2025-12-31:7.785", 0.0002, (7.7501, 7.8499)),
+}
+# fmt: on
+
+
+def write_fx() -> None:
+    days = weekdays(date(2019, 1, 1), END)
+    for series, (anchors, sigma, band) in FX_SPECS.items():
+        values = bridge_path(rng_for(f"fx:{series}"), days, anchors, sigma)
+        lines = [f"observation_date,{series}"]
+        for d, v in zip(days, values, strict=True):
+            if band:
+                v = min(max(v, band[0]), band[1])
+            lines.append(f"{d},{'' if d in FED_HOLIDAYS else f'{v:.4f}'}")
+        write(f"fx/{series}.csv", "\n".join(lines) + "\n")
+
+
+# ----------------------------------------------------------------------------------------------------
+# SEC: companyfacts + submissions
+# ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Company:
+    ticker: str
+    cik: int
+    entity_name: str  # companyfacts entityName
+    sub_name: str  # submissions name
+    fye_month: int
+    currency: str
+    annual_only: bool  # 20-F filer
+    agent: str  # accession number prefix (filer agent or the company itself)
+    doc_prefix: str
+    revenue: tuple[float, float]  # annual level FY2019 -> FY2025, reporting currency
+    rnd: tuple[float, float]
+    margin: float  # operating margin
+    capex: tuple[float, float]  # capex / revenue, FY2019 -> FY2025
+    sti_concept: str
+    extra_debt: str | None  # LongTermDebtCurrent or ShortTermBorrowings
+    season: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)  # by fiscal quarter
+    submissions: dict = field(default_factory=dict)
+
+
+# fmt: off
+COMPANIES = [
+    Company("MSFT", 789019, "MICROSOFT CORPORATION", "MICROSOFT CORP", 6, "USD", False, "0000950170", "msft",
+            (126e9, 280e9), (16.9e9, 32e9), 0.40, (0.11, 0.23), "ShortTermInvestments",
+            "LongTermDebtCurrent", (0.97, 1.04, 0.97, 1.02),
+            {"sic": "7372", "sicDescription": "Services-Prepackaged Software", "tickers": ["MSFT"],
+             "exchanges": ["Nasdaq"], "fiscalYearEnd": "0630", "stateOfIncorporation": "WA",
+             "stateOfIncorporationDescription": "WA", "fileNumber": "001-37845"}),
+    Company("GOOGL", 1652044, "Alphabet Inc.", "Alphabet Inc.", 12, "USD", False, "0001652044", "goog",
+            (161e9, 390e9), (26e9, 50e9), 0.25, (0.15, 0.22), "MarketableSecuritiesCurrent", None,
+            (0.95, 0.98, 1.0, 1.07),
+            {"sic": "7370", "sicDescription": "Services-Computer Programming, Data Processing, Etc.",
+             "tickers": ["GOOGL", "GOOG"], "exchanges": ["Nasdaq", "Nasdaq"], "fiscalYearEnd": "1231",
+             "stateOfIncorporation": "DE", "stateOfIncorporationDescription": "DE",
+             "fileNumber": "001-37580"}),
+    Company("AMZN", 1018724, "AMAZON.COM, INC.", "AMAZON COM INC", 12, "USD", False, "0001018724", "amzn",
+            (280e9, 700e9), (36e9, 100e9), 0.06, (0.06, 0.16), "MarketableSecuritiesCurrent", None,
+            (0.93, 0.95, 0.97, 1.15),
+            {"sic": "5961", "sicDescription": "Retail-Catalog & Mail-Order Houses", "tickers": ["AMZN"],
+             "exchanges": ["Nasdaq"], "fiscalYearEnd": "1231", "stateOfIncorporation": "DE",
+             "stateOfIncorporationDescription": "DE", "fileNumber": "000-22513"}),
+    Company("BABA", 1577552, "Alibaba Group Holding Limited", "Alibaba Group Holding Ltd", 3, "CNY", True,
+            "0001104659", "baba", (377e9, 1000e9), (43e9, 57e9), 0.15, (0.09, 0.06), "ShortTermInvestments",
+            "ShortTermBorrowings", (0.92, 0.97, 1.18, 0.93),
+            {"sic": "5961", "sicDescription": "Retail-Catalog & Mail-Order Houses", "tickers": ["BABA"],
+             "exchanges": ["NYSE"], "fiscalYearEnd": "0331", "stateOfIncorporation": "E9",
+             "stateOfIncorporationDescription": "Cayman Islands", "fileNumber": "001-36614"}),
+    Company("BIDU", 1329099, "Baidu, Inc.", "Baidu, Inc.", 12, "CNY", True, "0001104659", "bidu",
+            (107e9, 135e9), (18e9, 24e9), 0.14, (0.06, 0.08), "ShortTermInvestments", "ShortTermBorrowings",
+            (0.93, 1.0, 1.02, 1.05),
+            {"sic": "7370", "sicDescription": "Services-Computer Programming, Data Processing, Etc.",
+             "tickers": ["BIDU"], "exchanges": ["Nasdaq"], "fiscalYearEnd": "1231",
+             "stateOfIncorporation": "E9", "stateOfIncorporationDescription": "Cayman Islands",
+             "fileNumber": "000-51469"}),
+]
+# fmt: on
+
+# Share counts in today's units: (date, count) anchors, linear in between; before the split date the
+# reported count is today's count divided by the factor.
+SHARES = {
+    "MSFT": ([("2017-07-01", 7.70e9), ("2021-01-01", 7.54e9), ("2025-12-31", 7.43e9)], None),
+    "GOOGL": (
+        [("2017-07-01", 13.90e9), ("2022-07-18", 13.04e9), ("2025-12-31", 12.08e9)],
+        ("2022-07-18", 20),
+    ),
+    "AMZN": ([("2017-07-01", 9.70e9), ("2022-06-06", 10.19e9), ("2025-12-31", 10.69e9)], ("2022-06-06", 20)),
+    "BABA": ([("2018-01-01", 20.6e9), ("2020-09-30", 21.6e9), ("2025-12-31", 18.6e9)], ("2019-07-30", 8)),
+    "BIDU": ([("2018-01-01", 2.77e9), ("2021-03-01", 2.80e9), ("2025-12-31", 2.76e9)], ("2021-03-01", 80)),
+}
+GOOGL_CLASS_MIX = (0.445, 0.067, 0.488)  # class A, B, C (dimensions are dropped in companyfacts)
+
+CONCEPT_TEXT = {
+    "RevenueFromContractWithCustomerExcludingAssessedTax": "Revenue from Contract with Customer, Excluding Assessed Tax",
+    "Revenues": "Revenues",
+    "ResearchAndDevelopmentExpense": "Research and Development Expense",
+    "TechnologyAndContentExpense": "Technology and Content Expense",
+    "TechnologyAndInfrastructureExpense": "Technology and Infrastructure Expense",
+    "NetIncomeLoss": "Net Income (Loss) Attributable to Parent",
+    "OperatingIncomeLoss": "Operating Income (Loss)",
+    "PaymentsToAcquirePropertyPlantAndEquipment": "Payments to Acquire Property, Plant, and Equipment",
+    "DepreciationDepletionAndAmortization": "Depreciation, Depletion and Amortization",
+    "CashAndCashEquivalentsAtCarryingValue": "Cash and Cash Equivalents, at Carrying Value",
+    "ShortTermInvestments": "Short-term Investments",
+    "MarketableSecuritiesCurrent": "Marketable Securities, Current",
+    "LongTermDebt": "Long-term Debt",
+    "LongTermDebtCurrent": "Long-term Debt, Current Maturities",
+    "ShortTermBorrowings": "Short-term Borrowings",
+    "EntityCommonStockSharesOutstanding": "Entity Common Stock, Shares Outstanding",
+}
+
+
+@dataclass
+class Filing:
+    accn: str
+    form: str
+    fy: int
+    fp: str
+    period_end: date
+    filed: date
+    cover: date  # date of the dei share count on the cover page
+    facts: list[tuple[str, str, date | None, date, int]] = field(
+        default_factory=list
+    )  # tax, concept, start, end, val
+
+
+@dataclass
+class Book:
+    """A company's synthetic true figures per fiscal quarter, in millions (money) of its currency."""
+
+    co: Company
+    flows: dict[tuple[int, int], dict[str, int]]  # (fy, q) -> metric -> value
+    instants: dict[tuple[int, int], dict[str, int]]  # (fy, q) -> metric at quarter end
+
+    def quarter_end(self, fy: int, q: int) -> date:
+        return add_months(month_end(fy - 1, self.co.fye_month), 3 * q)
+
+    def fy_start(self, fy: int) -> date:
+        return month_end(fy - 1, self.co.fye_month) + timedelta(days=1)
+
+    def ytd(self, fy: int, q: int, metric: str) -> int:
+        return sum(self.flows[(fy, k)][metric] for k in range(1, q + 1))
+
+
+FIRST_FY, LAST_FY = 2016, 2026
+FLOW_METRICS = ("revenue", "rnd", "operating_income", "net_income", "capex", "dna")
+INCOME_METRICS = ("revenue", "rnd", "operating_income", "net_income")  # 3-month and YTD in 10-Qs
+CASHFLOW_METRICS = ("capex", "dna")  # YTD only in 10-Qs, as in real cash flow statements
+
+
+def make_book(co: Company) -> Book:
+    rng = rng_for(f"sec:book:{co.ticker}")
+    (r19, r25), (d19, d25), (c19, c25) = co.revenue, co.rnd, co.capex
+    flows, instants = {}, {}
+    for fy in range(FIRST_FY, LAST_FY + 1):
+        for q in range(1, 5):
+            t = (fy - 2019) + (q - 2.5) / 4  # years since mid FY2019
+            level = r19 * (r25 / r19) ** (t / 6)
+            rev = level / 4 * co.season[q - 1] * (1 + rng.gauss(0, 0.02))
+            rnd = d19 * (d25 / d19) ** (t / 6) / 4 * (1 + rng.gauss(0, 0.03))
+            oi = rev * co.margin * (1 + rng.gauss(0, 0.08))
+            ni = oi * 0.83 * (1 + rng.gauss(0, 0.12))
+            if co.ticker == "AMZN" and (fy, q) in ((2022, 1), (2022, 2)):
+                ni = -rev * (0.03 if q == 1 else 0.017)  # the sample keeps two loss quarters
+            share = min(max(t / 6, 0.0), 1.0)
+            capex = rev * (c19 + (c25 - c19) * share) * (1 + rng.gauss(0, 0.06))
+            dna = rev * 0.08 * (1 + rng.gauss(0, 0.04))
+            flows[(fy, q)] = {
+                k: round(v / M) for k, v in zip(FLOW_METRICS, (rev, rnd, oi, ni, capex, dna), strict=True)
+            }
+            debt = level * (0.35 - 0.02 * t) * (1 + rng.gauss(0, 0.03))
+            instants[(fy, q)] = {
+                "cash": round(level * 0.09 * (1 + rng.gauss(0, 0.1)) / M),
+                "sti": round(level * 0.35 * (1 + rng.gauss(0, 0.08)) / M),
+                "debt": round(debt / M),
+                "extra_debt": round(debt * 0.07 * (1 + rng.gauss(0, 0.2)) / M),
+            }
+    return Book(co, flows, instants)
+
+
+def shares_at(ticker: str, on: date, rng: random.Random) -> int:
+    anchors, split = SHARES[ticker]
+    pts = [(date.fromisoformat(d), v) for d, v in anchors]
+    for (d0, v0), (d1, v1) in pairwise(pts):
+        if on <= d1 or (d1, v1) == pts[-1]:
+            count = v0 + (v1 - v0) * (on - d0).days / (d1 - d0).days
+            break
+    count *= 1 + rng.gauss(0, 0.0015)
+    if split and on < date.fromisoformat(split[0]):
+        count /= split[1]
+    return int(round(count, -3))
+
+
+def concept_names(co: Company, filing_fy: int) -> dict[str, str]:
+    """metric -> us-gaap concept as the company tags it in filings of ``filing_fy``."""
+    names = {
+        "revenue": "Revenues" if co.annual_only else "RevenueFromContractWithCustomerExcludingAssessedTax",
+        "rnd": "ResearchAndDevelopmentExpense",
+        "operating_income": "OperatingIncomeLoss",
+        "net_income": "NetIncomeLoss",
+        "capex": "PaymentsToAcquirePropertyPlantAndEquipment",
+        "dna": "DepreciationDepletionAndAmortization",
+        "cash": "CashAndCashEquivalentsAtCarryingValue",
+        "sti": co.sti_concept,
+        "debt": "LongTermDebt",
+    }
+    if co.extra_debt:
+        names["extra_debt"] = co.extra_debt
+    if co.ticker == "AMZN":
+        names["rnd"] = (
+            "TechnologyAndInfrastructureExpense" if filing_fy >= 2024 else "TechnologyAndContentExpense"
+        )
+    return names
+
+
+class Accessions:
+    """Unique, deterministic accession numbers ``PPPPPPPPPP-YY-NNNNNN``; NNNNNN grows through the year."""
+
+    def __init__(self) -> None:
+        self.rng = rng_for("sec:accn")
+        self.seen: set[str] = set()
+
+    def new(self, agent: str, filed: date) -> str:
+        while True:
+            seq = filed.timetuple().tm_yday * 300 + self.rng.randint(0, 299)
+            accn = f"{agent}-{filed.year % 100:02d}-{seq:06d}"
+            if accn not in self.seen:
+                self.seen.add(accn)
+                return accn
+
+
+# Deliberate wrinkles the warehouse must handle (documented in README.md).
+RESTATED = ("MSFT", "revenue", 2023, 1.004)  # FY2023 revenue restated +0.4% in later 10-Ks
+AMENDED = ("GOOGL", 2021)  # a 10-K/A repeats the FY2021 10-K's facts with a new accn, filed later
+
+
+def make_filings(book: Book, accns: Accessions) -> list[Filing]:
+    co, rng = book.co, rng_for(f"sec:filings:{book.co.ticker}")
+    filings: list[Filing] = []
+    for fy in range(2018, LAST_FY + 1):
+        for q in (4,) if co.annual_only else (1, 2, 3, 4):
+            end = book.quarter_end(fy, q)
+            if co.annual_only:
+                form, lag = "20-F", rng.randint(88, 112) if co.fye_month == 3 else rng.randint(70, 95)
+            elif q == 4:
+                form, lag = "10-K", rng.randint(28, 45)
+            else:
+                form, lag = "10-Q", rng.randint(25, 40)
+            filed = next_weekday(end + timedelta(days=lag))
+            if filed > SNAPSHOT:
+                continue
+            cover = filed - timedelta(days=rng.randint(14, 28) if co.annual_only else rng.randint(5, 9))
+            f = Filing(accns.new(co.agent, filed), form, fy, "FY" if q == 4 else f"Q{q}", end, filed, cover)
+            add_facts(book, f, q, rng)
+            filings.append(f)
+            if (co.ticker, fy) == AMENDED and form == "10-K":
+                filed_a = next_weekday(filed + timedelta(days=45))
+                amended = Filing(
+                    accns.new(co.agent, filed_a), "10-K/A", fy, "FY", end, filed_a, f.cover, list(f.facts)
+                )
+                filings.append(amended)
+    return filings
+
+
+def add_facts(book: Book, f: Filing, q: int, rng: random.Random) -> None:
+    co, fy = book.co, f.fy
+    names = concept_names(co, fy)
+
+    def flow(metric: str, start: date, end: date, value: int) -> None:
+        f.facts.append(("us-gaap", names[metric], start, end, value * M))
+
+    def annual(metric: str, year: int) -> int:
+        value = book.ytd(year, 4, metric)
+        ticker, restated_metric, restated_fy, factor = RESTATED
+        if (co.ticker, metric, year) == (ticker, restated_metric, restated_fy) and fy > restated_fy:
+            value = round(value * factor)
+        return value
+
+    if q == 4:  # 10-K / 20-F: three years of flows, two balance sheets
+        for metric in FLOW_METRICS:
+            for year in (fy, fy - 1, fy - 2):
+                flow(metric, book.fy_start(year), book.quarter_end(year, 4), annual(metric, year))
+        balance_dates = [(fy, 4), (fy - 1, 4)]
+    else:  # 10-Q: 3 months and year to date, this year and last; balance at quarter end and last FY end
+        for year in (fy, fy - 1):
+            q_start = book.quarter_end(year, q - 1) + timedelta(days=1) if q > 1 else book.fy_start(year)
+            for metric in INCOME_METRICS:
+                flow(metric, q_start, book.quarter_end(year, q), book.flows[(year, q)][metric])
+            for metric in (INCOME_METRICS if q > 1 else ()) + CASHFLOW_METRICS:
+                flow(metric, book.fy_start(year), book.quarter_end(year, q), book.ytd(year, q, metric))
+        balance_dates = [(fy, q), (fy - 1, 4)]
+    for year, qq in balance_dates:
+        for metric, value in book.instants[(year, qq)].items():
+            if metric in names:
+                f.facts.append(("us-gaap", names[metric], None, book.quarter_end(year, qq), value * M))
+    total = shares_at(co.ticker, f.cover, rng)
+    parts = [round(total * w, -3) for w in GOOGL_CLASS_MIX] if co.ticker == "GOOGL" else [total]
+    for part in parts:
+        f.facts.append(("dei", "EntityCommonStockSharesOutstanding", None, f.cover, int(part)))
+
+
+def frame_for(start: date | None, end: date) -> str | None:
+    """SEC's calendar frame for a period: CY2022 (annual), CY2022Q3 (quarter), CY2022Q4I (instant)."""
+    if start is None:
+        return f"CY{end.year}Q{(end.month - 1) // 3 + 1}I"
+    days = (end - start).days + 1
+    if 335 <= days <= 395:
+        return f"CY{start.year}"
+    if 80 <= days <= 100:
+        mid = start + (end - start) / 2
+        return f"CY{mid.year}Q{(mid.month - 1) // 3 + 1}"
+    return None  # 6- and 9-month year-to-date facts get no frame
+
+
+def companyfacts(co: Company, filings: list[Filing]) -> dict:
+    rows = []
+    for f in filings:
+        for tax, concept, start, end, val in f.facts:
+            rows.append((tax, concept, start, end, val, f))
+    # Like SEC's frames API: the most recently filed fact for a period carries the frame (not dei here).
+    latest: dict[tuple, tuple] = {}
+    for tax, concept, start, end, _val, f in rows:
+        key = (tax, concept, start, end)
+        if tax != "dei" and (key not in latest or (f.filed, f.accn) > latest[key]):
+            latest[key] = (f.filed, f.accn)
+    facts: dict[str, dict] = {"dei": {}, "us-gaap": {}}
+    unit_of = {"dei": "shares", "us-gaap": co.currency}
+    for tax, concept, start, end, val, f in sorted(
+        rows, key=lambda r: (r[0], r[1], r[3], r[2] or r[3], r[5].filed, r[5].accn)
+    ):
+        item = {} if start is None else {"start": start.isoformat()}
+        item.update(
+            end=end.isoformat(),
+            val=val,
+            accn=f.accn,
+            fy=f.fy,
+            fp=f.fp,
+            form=f.form,
+            filed=f.filed.isoformat(),
+        )
+        frame = frame_for(start, end)
+        if frame and latest.get((tax, concept, start, end)) == (f.filed, f.accn):
+            item["frame"] = frame
+        label = CONCEPT_TEXT[concept]
+        entry = facts[tax].setdefault(
+            concept, {"label": label, "description": f"{label} (sample: synthetic values).", "units": {}}
+        )
+        entry["units"].setdefault(unit_of[tax], []).append(item)
+    return {"cik": co.cik, "entityName": co.entity_name, "facts": facts}
+
+
+def submissions(co: Company, filings: list[Filing], rng: random.Random, accns: Accessions) -> dict:
+    listed = [(f.accn, f.filed, f.period_end, f.form) for f in filings]
+    if not co.annual_only:  # an earnings 8-K a few days before each 10-Q/10-K, as real listings have
+        for f in filings:
+            if f.form in ("10-Q", "10-K"):
+                day = prev_weekday(f.filed - timedelta(days=rng.randint(1, 5)))
+                listed.append((accns.new(co.agent, day), day, day, "8-K"))
+    listed.sort(key=lambda r: (r[1], r[0]), reverse=True)
+    cols: dict[str, list] = {
+        k: []
+        for k in (
+            "accessionNumber",
+            "filingDate",
+            "reportDate",
+            "acceptanceDateTime",
+            "act",
+            "form",
+            "fileNumber",
+            "filmNumber",
+            "items",
+            "core_type",
+            "size",
+            "isXBRL",
+            "isInlineXBRL",
+            "primaryDocument",
+            "primaryDocDescription",
+        )
+    }
+    for accn, filed, report, form in listed:
+        inline = filed >= (date(2021, 6, 1) if co.annual_only else date(2019, 6, 15))
+        suffix = "x10ka" if form == "10-K/A" else ("8k" if form == "8-K" else "")
+        cols["accessionNumber"].append(accn)
+        cols["filingDate"].append(filed.isoformat())
+        cols["reportDate"].append(report.isoformat())
+        cols["acceptanceDateTime"].append(
+            f"{filed}T{rng.randint(10, 21):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}.000Z"
+        )
+        cols["act"].append("34")
+        cols["form"].append(form)
+        cols["fileNumber"].append(co.submissions["fileNumber"])
+        cols["filmNumber"].append(f"{filed.year % 100:02d}{rng.randint(1000000, 9999999)}")
+        cols["items"].append("2.02,9.01" if form == "8-K" else "")
+        cols["core_type"].append(form)
+        cols["size"].append(
+            rng.randint(300_000, 900_000) if form == "8-K" else rng.randint(5_000_000, 16_000_000)
+        )
+        cols["isXBRL"].append(1 if form != "8-K" or inline else 0)
+        cols["isInlineXBRL"].append(1 if inline else 0)
+        cols["primaryDocument"].append(f"{co.doc_prefix}-{report:%Y%m%d}{suffix}.htm")
+        cols["primaryDocDescription"].append(form)
+    meta = {k: v for k, v in co.submissions.items() if k != "fileNumber"}
+    return {
+        "cik": str(co.cik),
+        "entityType": "operating",
+        "sic": meta["sic"],
+        "sicDescription": meta["sicDescription"],
+        "name": co.sub_name,
+        "tickers": meta["tickers"],
+        "exchanges": meta["exchanges"],
+        "ein": None,
+        "description": "",
+        "website": "",
+        "category": "Large Accelerated Filer",
+        "fiscalYearEnd": meta["fiscalYearEnd"],
+        "stateOfIncorporation": meta["stateOfIncorporation"],
+        "stateOfIncorporationDescription": meta["stateOfIncorporationDescription"],
+        "flags": "",
+        "formerNames": [],
+        "filings": {"recent": cols, "files": []},
+    }
+
+
+def write_sec() -> None:
+    accns = Accessions()
+    for co in COMPANIES:
+        filings = make_filings(make_book(co), accns)
+        cik10 = f"CIK{co.cik:010d}"
+        write(f"sec/companyfacts/{cik10}.json", dump_json(companyfacts(co, filings)))
+        subs = submissions(co, filings, rng_for(f"sec:submissions:{co.ticker}"), accns)
+        write(f"sec/submissions/{cik10}.json", dump_json(subs))
+
+
+# ----------------------------------------------------------------------------------------------------
+# HKEX: Tencent annual figures (curated CSV shape)
+# ----------------------------------------------------------------------------------------------------
+
+TENCENT = {  # metric: (FY2019 level, FY2024 level, is a flow) in CNY, shares for the count
+    "revenue": (377e9, 660e9, True),
+    "rd_expense": (30e9, 71e9, True),
+    "net_income": (93e9, 194e9, True),
+    "operating_income": (118e9, 208e9, True),
+    "capex": (33e9, 77e9, True),
+    "cash": (132e9, 132e9, False),
+    "short_term_investments": (68e9, 170e9, False),
+    "total_debt": (215e9, 310e9, False),
+    "shares_outstanding": (9.52e9, 9.20e9, False),
+}
+HKEX_HEADER = (
+    "ticker,metric,fiscal_year,fiscal_period,period_start,period_end,value,currency,filed_date,document,page"
+)
+
+
+def write_hkex() -> None:
+    rng = rng_for("hkex:tencent")
+    lines = [HKEX_HEADER]
+    for fy in range(2019, 2025):
+        filed = next_weekday(date(fy + 1, 3, rng.randint(17, 24)))
+        for metric, (v19, v24, is_flow) in TENCENT.items():
+            value = (
+                v19
+                * (v24 / v19) ** ((fy - 2019) / 5)
+                * (1 + rng.gauss(0, 0.005 if metric.startswith("shares") else 0.04))
+            )
+            value = int(round(value, -3 if metric.startswith("shares") else -6))
+            start = f"{fy}-01-01" if is_flow else ""
+            currency = "shares" if metric == "shares_outstanding" else "CNY"
+            lines.append(
+                f"0700.HK,{metric},{fy},FY,{start},{fy}-12-31,{value},{currency},{filed},"
+                f"Tencent Annual Report {fy} (sample),synthetic"
+            )
+    write("hkex/tencent_annual.csv", "\n".join(lines) + "\n")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Federal Register: BIS documents, two pages of the documents.json API
+# ----------------------------------------------------------------------------------------------------
+
+FR_AGENCIES = [
+    {
+        "raw_name": "DEPARTMENT OF COMMERCE",
+        "name": "Commerce Department",
+        "url": "https://www.federalregister.gov/agencies/commerce-department",
+        "json_url": "https://www.federalregister.gov/api/v1/agencies/commerce-department",
+        "slug": "commerce-department",
+    },
+    {
+        "raw_name": "Bureau of Industry and Security",
+        "name": "Industry and Security Bureau",
+        "url": "https://www.federalregister.gov/agencies/industry-and-security-bureau",
+        "json_url": "https://www.federalregister.gov/api/v1/agencies/industry-and-security-bureau",
+        "slug": "industry-and-security-bureau",
+    },
+]
+SYNTHETIC_ABSTRACT = "(sample) Synthetic document for offline testing; not a published Federal Register text."
+# (document_number, title, type, publication_date, effective_on, start_page, abstract)
+# Synthetic documents use numbers 9xxxx and pages >= 90000, which no real document of those years has.
+# fmt: off
+FR_DOCS = [
+    ("2019-91001", "Addition of Entities to the Entity List (sample)", "Rule", "2019-05-21", "2019-05-16", 90011),
+    ("2019-91002", "Addition of Certain Entities to the Entity List (sample)", "Rule", "2019-10-09",
+     "2019-10-09", 90213),
+    ("2020-91001", "Amendments to the Foreign-Produced Direct Product Rule (sample)", "Rule", "2020-05-19",
+     "2020-05-15", 90120),
+    ("2020-91002", "Addition of Entities to the Entity List and Revision of Entries (sample)", "Rule",
+     "2020-12-22", "2020-12-18", 90530),
+    ("2021-91001", "Risks in the Semiconductor Manufacturing and Advanced Packaging Supply Chain (sample)",
+     "Notice", "2021-03-15", None, 90044),
+    ("2022-21658", "Implementation of Additional Export Controls: Certain Advanced Computing and Semiconductor "
+     "Manufacturing Items; Supercomputer and Semiconductor End Use; Entity List Modification", "Rule",
+     "2022-10-13", "2022-10-21", 62186),
+    ("2023-91001", "Advanced Computing Items and Semiconductor Manufacturing Items: Updates (sample)", "Rule",
+     "2023-10-25", "2023-11-17", 90458),
+    ("2024-91001", "Export Controls on Semiconductor Manufacturing Items; Corrections and Clarifications "
+     "(sample)", "Rule", "2024-04-04", "2024-04-04", 90702),
+    ("2024-91002", "Foreign-Produced Direct Product Rule Additions and Refinements (sample)", "Rule",
+     "2024-12-05", "2024-12-02", 90652),
+    ("2025-91001", "Framework for Artificial Intelligence Diffusion (sample)", "Rule", "2025-01-15",
+     "2025-01-13", 90246),
+]
+# fmt: on
+
+FR_PER_PAGE = 5
+FR_QUERY = (
+    "conditions%5Bagencies%5D%5B%5D=industry-and-security-bureau&fields%5B%5D=abstract"
+    "&fields%5B%5D=agencies&fields%5B%5D=citation&fields%5B%5D=document_number"
+    "&fields%5B%5D=effective_on&fields%5B%5D=html_url&fields%5B%5D=publication_date"
+    "&fields%5B%5D=start_page&fields%5B%5D=title&fields%5B%5D=type&order=oldest"
+)
+
+
+def fr_result(num: str, title: str, kind: str, published: str, effective: str | None, page: int) -> dict:
+    volume = int(published[:4]) - 1935  # FR volume 87 is 2022
+    abstract = (
+        SYNTHETIC_ABSTRACT
+        if num != "2022-21658"
+        else (
+            "(sample) Paraphrased summary, not the published abstract: BIS revises the Export Administration "
+            "Regulations to control certain advanced computing and semiconductor manufacturing items, adds "
+            "supercomputer and semiconductor end-use controls, and modifies the Entity List."
+        )
+    )
+    return {
+        "abstract": abstract,
+        "agencies": FR_AGENCIES,
+        "citation": f"{volume} FR {page}",
+        "document_number": num,
+        "effective_on": effective,
+        "html_url": f"https://www.federalregister.gov/d/{num}",
+        "publication_date": published,
+        "start_page": page,
+        "title": title,
+        "type": kind,
+    }
+
+
+def write_fedreg() -> None:
+    results = [fr_result(*doc) for doc in FR_DOCS]
+    pages = [results[i : i + FR_PER_PAGE] for i in range(0, len(results), FR_PER_PAGE)]
+    base = "https://www.federalregister.gov/api/v1/documents.json"
+    for n, page in enumerate(pages, start=1):
+        body = {
+            "count": len(results),
+            "description": "Documents from Industry and Security Bureau",
+            "total_pages": len(pages),
+            "next_page_url": f"{base}?{FR_QUERY}&page={n + 1}&per_page={FR_PER_PAGE}"
+            if n < len(pages)
+            else None,
+        }
+        if n > 1:
+            body["previous_page_url"] = f"{base}?{FR_QUERY}&page={n - 1}&per_page={FR_PER_PAGE}"
+        body["results"] = page
+        write(f"fedreg/documents-page-{n:04d}.json", dump_json(body))
+
+
+# ----------------------------------------------------------------------------------------------------
+
+WRITERS: Iterable[Callable[[], None]] = (write_sec, write_hkex, write_prices, write_fx, write_fedreg)
+
+
+def main() -> None:
+    for writer in WRITERS:
+        writer()
+    total = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
+    print(f"wrote {sum(1 for p in OUT.rglob('*') if p.is_file())} files, {total:,} bytes under {OUT}")
+
+
+if __name__ == "__main__":
+    main()
