@@ -1,0 +1,128 @@
+-- SEC companyfacts facts that feed a fundamental metric (through the concept_map seed), each placed in
+-- the fiscal period its DATES fall in. The filing's own fy/fp are not used: a 10-K's prior-year
+-- comparatives carry the new filing's fy.
+with facts as (
+    select * from {{ ref('stg_sec__companyfacts') }}
+    where ticker is not null
+),
+
+companies as (
+    select ticker, fiscal_year_end_month, reporting_currency
+    from {{ ref('stg_manual__universe') }}
+    where role = 'company'
+),
+
+concept_map as (
+    select * from {{ ref('concept_map') }}
+),
+
+-- a company-specific row replaces every global row of that metric for that company (AMZN's rd_expense)
+overridden_metrics as (
+    select distinct ticker, metric
+    from concept_map
+    where ticker is not null
+),
+
+mapping_per_company as (
+    select
+        companies.ticker,
+        concept_map.metric,
+        concept_map.component,
+        concept_map.taxonomy,
+        concept_map.concept,
+        concept_map.priority,
+        concept_map.is_proxy
+    from companies
+    inner join concept_map
+        on concept_map.ticker = companies.ticker
+    union all
+    select
+        companies.ticker,
+        concept_map.metric,
+        concept_map.component,
+        concept_map.taxonomy,
+        concept_map.concept,
+        concept_map.priority,
+        concept_map.is_proxy
+    from companies
+    cross join concept_map
+    where
+        concept_map.ticker is null
+        and not exists (
+            select 1
+            from overridden_metrics
+            where
+                overridden_metrics.ticker = companies.ticker
+                and overridden_metrics.metric = concept_map.metric
+        )
+),
+
+mapped_facts as (
+    select
+        facts.*,
+        mapping.metric,
+        mapping.component,
+        mapping.priority,
+        mapping.is_proxy,
+        companies.fiscal_year_end_month
+    from facts
+    inner join mapping_per_company as mapping
+        on
+            mapping.ticker = facts.ticker
+            and mapping.taxonomy = facts.taxonomy
+            and mapping.concept = facts.concept
+    inner join companies
+        on companies.ticker = facts.ticker
+    where
+        -- money in the statements' own currency only: a 20-F's USD convenience translations are left out
+        (mapping.metric = 'shares_outstanding' and facts.unit = 'shares')
+        or (mapping.metric != 'shares_outstanding' and facts.unit = companies.reporting_currency)
+),
+
+with_period_shape as (
+    select
+        *,
+        case when not is_instant then {{ duration_months('period_start', 'period_end') }} end as months_covered,
+        {{ fiscal_year_of('period_end', 'fiscal_year_end_month') }} as period_fiscal_year,
+        {{ fiscal_quarter_of('period_end', 'fiscal_year_end_month') }} as end_quarter,
+        {{ is_fiscal_quarter_end('period_end', 'fiscal_year_end_month') }} as ends_on_quarter_end
+    from mapped_facts
+),
+
+classified as (
+    select
+        *,
+        {{ period_kind_of('is_instant', 'months_covered', 'end_quarter') }} as period_kind,
+        {{ fiscal_period_of('is_instant', 'months_covered', 'end_quarter', 'ends_on_quarter_end') }} as fiscal_period
+    from with_period_shape
+)
+
+select
+    ticker,
+    cik,
+    metric,
+    component,
+    taxonomy,
+    concept,
+    priority,
+    is_proxy,
+    unit,
+    period_fiscal_year as fiscal_year,
+    fiscal_period,
+    period_kind,
+    period_start,
+    period_end,
+    value,
+    accession_number,
+    form,
+    filed_date,
+    filing_fiscal_year,
+    filing_fiscal_period,
+    is_sample,
+    source_file
+from classified
+where
+    -- other shapes (two-month stubs, multi-year totals, twelve months ending mid-year) are no period aigap reports
+    period_kind is not null
+    -- flows are durations, balances and share counts are instants
+    and (metric in {{ flow_metrics_sql() }}) = (period_kind != 'instant')

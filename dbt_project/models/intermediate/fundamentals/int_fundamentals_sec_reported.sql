@@ -1,0 +1,159 @@
+-- One value per company, metric, filing (accession) and period, as that filing reported it:
+-- the filing's highest-priority concept, share classes summed, total_debt assembled from its components.
+-- Rows whose facts disagree keep a null value here (and fail a warn test) instead of a guessed number.
+with facts as (
+    select * from {{ ref('int_fundamentals_sec_facts') }}
+),
+
+-- the best concept the filing tagged, per metric (and debt component) and period
+facts_of_best_concept as (
+    select *
+    from facts
+    qualify
+        dense_rank() over (
+            partition by ticker, metric, component, accession_number, period_start, period_end
+            order by priority
+        ) = 1
+),
+
+per_filing_and_period as (
+    select
+        ticker,
+        metric,
+        component,
+        concept,
+        is_proxy,
+        fiscal_year,
+        fiscal_period,
+        period_kind,
+        period_start,
+        period_end,
+        unit as currency,
+        accession_number,
+        form,
+        filed_date,
+        count(*) as n_facts,
+        count(distinct value) as n_distinct_values,
+        case
+            -- companyfacts drops the share-class dimension: one fact per class, all for the same date
+            -- and filing (Alphabet: classes A, B, C), so the company's count is their sum
+            when metric = 'shares_outstanding' then sum(value)
+            -- any other concept is one number per filing and period; a repeat is the same number
+            when count(distinct value) = 1 then min(value)
+        end as value,
+        bool_or(is_sample) as is_sample,
+        min(source_file) as source_file
+    from facts_of_best_concept
+    group by
+        ticker, metric, component, concept, is_proxy, fiscal_year, fiscal_period, period_kind,
+        period_start, period_end, unit, accession_number, form, filed_date
+),
+
+single_concept_metrics as (
+    select
+        * exclude (component),
+        false as is_derived
+    from per_filing_and_period
+    where metric != 'total_debt'
+),
+
+-- total_debt, per filing and balance-sheet date, from the components the filing tagged
+debt_components as (
+    select
+        ticker,
+        fiscal_year,
+        fiscal_period,
+        period_kind,
+        period_end,
+        currency,
+        accession_number,
+        form,
+        filed_date,
+        max(case when component = 'long_term_debt' then value end) as long_term_debt,
+        max(case when component = 'long_term_debt_noncurrent' then value end) as long_term_debt_noncurrent,
+        max(case when component = 'long_term_debt_current' then value end) as long_term_debt_current,
+        max(case when component = 'debt_current' then value end) as debt_current,
+        max(case when component = 'short_term_borrowings' then value end) as short_term_borrowings,
+        max(case when component = 'long_term_debt' then concept end) as long_term_debt_concept,
+        max(case when component = 'long_term_debt_noncurrent' then concept end) as long_term_debt_noncurrent_concept,
+        max(case when component = 'long_term_debt_current' then concept end) as long_term_debt_current_concept,
+        max(case when component = 'debt_current' then concept end) as debt_current_concept,
+        max(case when component = 'short_term_borrowings' then concept end) as short_term_borrowings_concept,
+        bool_or(is_proxy) as is_proxy,
+        sum(n_facts) as n_facts,
+        max(n_distinct_values) as n_distinct_values,
+        bool_or(is_sample) as is_sample,
+        min(source_file) as source_file
+    from per_filing_and_period
+    where metric = 'total_debt'
+    group by ticker, fiscal_year, fiscal_period, period_kind, period_end, currency, accession_number, form, filed_date
+),
+
+-- rule documented in seeds/_concept_map.yml (component): LongTermDebt already holds current maturities
+debt_assembled as (
+    select
+        *,
+        case
+            when long_term_debt_concept is not null then 'long_term_debt'
+            when long_term_debt_noncurrent_concept is not null and debt_current_concept is not null
+                then 'noncurrent_plus_debt_current'
+            when long_term_debt_noncurrent_concept is not null then 'noncurrent_plus_current_pieces'
+        end as debt_rule,
+        -- a sum of several tagged pieces is computed by aigap, not a number the filing states
+        case
+            when long_term_debt_concept is not null then short_term_borrowings_concept is not null
+            when long_term_debt_noncurrent_concept is not null and debt_current_concept is not null then true
+            else long_term_debt_current_concept is not null or short_term_borrowings_concept is not null
+        end as is_derived
+    from debt_components
+),
+
+total_debt as (
+    select
+        ticker,
+        'total_debt' as metric,
+        case debt_rule
+            when 'long_term_debt' then concat_ws(' + ', long_term_debt_concept, short_term_borrowings_concept)
+            when 'noncurrent_plus_debt_current' then concat_ws(' + ', long_term_debt_noncurrent_concept, debt_current_concept)
+            else concat_ws(
+                ' + ', long_term_debt_noncurrent_concept, long_term_debt_current_concept, short_term_borrowings_concept
+            )
+        end as concept,
+        is_proxy,
+        fiscal_year,
+        fiscal_period,
+        period_kind,
+        cast(null as date) as period_start,
+        period_end,
+        currency,
+        accession_number,
+        form,
+        filed_date,
+        n_facts,
+        n_distinct_values,
+        case
+            -- a component whose facts disagree makes the total unknown, not smaller
+            when n_distinct_values > 1 then null
+            when debt_rule = 'long_term_debt' then long_term_debt + coalesce(short_term_borrowings, 0)
+            when debt_rule = 'noncurrent_plus_debt_current' then long_term_debt_noncurrent + debt_current
+            when debt_rule = 'noncurrent_plus_current_pieces'
+                then long_term_debt_noncurrent + coalesce(long_term_debt_current, 0) + coalesce(short_term_borrowings, 0)
+        end as value,
+        is_sample,
+        source_file,
+        is_derived
+    from debt_assembled
+    where debt_rule is not null
+)
+
+select
+    ticker, metric, concept, is_proxy, fiscal_year, fiscal_period, period_kind, period_start, period_end,
+    currency, accession_number, form, filed_date, n_facts, n_distinct_values, value, is_sample, source_file,
+    is_derived
+from single_concept_metrics
+union all
+select
+    ticker, metric, concept, is_proxy, fiscal_year, fiscal_period, period_kind, period_start, period_end,
+    currency, accession_number, form, filed_date, n_facts, n_distinct_values, value, is_sample, source_file,
+    is_derived
+from total_debt
