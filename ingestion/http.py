@@ -1,0 +1,219 @@
+"""HTTP for every live source: polite sessions and fetches that land what they receive.
+
+``make_session`` gives a ``requests.Session`` that
+
+- identifies itself (``User-Agent``), which SEC requires and every API appreciates;
+- never sends more than ``per_second`` requests in any one-second window, across all threads
+  sharing the session, retries included (requests-ratelimiter, a sliding-window log from
+  pyrate-limiter; measured in tests/integration/test_sec_replay.py);
+- retries GETs on 429/500/502/503/504 and connection errors with exponential backoff, honouring
+  ``Retry-After``, and then hands back the last answer so the caller can report it;
+- times out every request (10 s to connect, 60 s between bytes) unless told otherwise.
+
+``fetch_to_landing`` asks conditionally (``If-None-Match`` / ``If-Modified-Since``) when an earlier
+answer carried an ETag or Last-Modified, records a 304 as "unchanged" without storing bytes again,
+lands every body it receives (error pages included, for inspection), and raises
+``SourceFetchError`` when the final answer is not 200 or 304.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from requests_ratelimiter import LimiterAdapter
+from urllib3.util.retry import Retry
+
+from ingestion.errors import SourceFetchError
+from ingestion.landing import LandedFile, LandingZone
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = (10.0, 60.0)  # (connect, read) seconds
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+# Query parameters whose values must never reach the manifest, a log line or an error message.
+_SECRET_PARAM_HINTS = ("token", "apikey", "api_key", "secret", "password", "passwd")
+
+
+class _RateLimitedRetry(Retry):
+    """A urllib3 ``Retry`` whose every re-attempt also takes a permit from the session's limiter.
+
+    urllib3 retries inside the adapter, below requests-ratelimiter's check; without this, a burst
+    of 500s answered by immediate retries would leave at a rate nobody limited.
+    """
+
+    def __init__(self, *args: Any, acquire: Callable[[], None] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._acquire = acquire
+
+    def new(self, **kw: Any) -> _RateLimitedRetry:
+        kw.setdefault("acquire", self._acquire)
+        return super().new(**kw)
+
+    def sleep(self, response: Any = None) -> None:
+        super().sleep(response)  # Retry-After or backoff first, then wait our turn
+        if self._acquire is not None:
+            self._acquire()
+
+
+class _LimitedAdapter(LimiterAdapter):
+    """requests-ratelimiter's adapter plus a default timeout for requests that set none."""
+
+    def __init__(self, *, timeout: tuple[float, float], **kwargs: Any):
+        self._default_timeout = timeout
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._default_timeout
+        return super().send(request, **kwargs)
+
+    def acquire(self) -> None:
+        """Block until one more request fits in the rate (for retries, see _RateLimitedRetry)."""
+        self.limiter.try_acquire(self.bucket_name, weight=1, blocking=True, timeout=-1)
+
+
+def make_session(
+    *,
+    user_agent: str,
+    per_second: float,
+    retries: int = 5,
+    backoff: float = 0.5,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    max_retry_after: int = 600,
+) -> requests.Session:
+    """A session for one source; share it between threads so they share its rate limit.
+
+    ``backoff`` is urllib3's backoff factor: the n-th consecutive retry waits backoff * 2**(n-1)
+    seconds (the first retry goes at once), or what ``Retry-After`` says, capped at
+    ``max_retry_after`` seconds. Close the session (``with make_session(...) as s:``) to stop the
+    limiter's background thread.
+    """
+    if per_second <= 0:
+        raise ValueError(f"per_second must be positive, got {per_second}")
+    adapter = _LimitedAdapter(
+        timeout=timeout,
+        per_second=per_second,
+        # One bucket for the whole session, whatever the host: the limit is ours, not per server.
+        per_host=False,
+        bucket_name=f"aigap-{uuid.uuid4()}",
+        pool_maxsize=16,
+    )
+    adapter.max_retries = _RateLimitedRetry(
+        total=retries,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        backoff_factor=backoff,
+        respect_retry_after_header=True,
+        retry_after_max=max_retry_after,
+        raise_on_status=False,  # hand back the last error answer so it can be landed and reported
+        raise_on_redirect=False,
+        acquire=adapter.acquire,
+    )
+    session = requests.Session()
+    session.headers["User-Agent"] = user_agent
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+# -- fetching into landing -----------------------------------------------------------------
+
+
+def _is_secret(name: str) -> bool:
+    lowered = name.lower()
+    return any(hint in lowered for hint in _SECRET_PARAM_HINTS)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the values of secret-looking query parameters replaced by ``***``."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = [(k, "***" if _is_secret(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="/:,*")))
+
+
+def _redact_text(text: str, params: Mapping[str, Any] | None) -> str:
+    for name, value in (params or {}).items():
+        if _is_secret(name) and value:
+            text = text.replace(str(value), "***")
+    return text
+
+
+def _conditional_base(
+    zone: LandingZone, source: str, key: str, is_sample: bool, latest: Mapping[str, LandedFile] | None
+) -> LandedFile | None:
+    """The earlier answer a 304 would point back to, if there is one worth asking about."""
+    previous = (latest if latest is not None else zone.latest(source)).get(key)
+    if previous is None or not (previous.etag or previous.last_modified):
+        return None
+    # A sample file must never stand in for a live answer (nor the reverse), and a 304 is
+    # only useful if the bytes it points at are still there.
+    if previous.is_sample != is_sample or not zone.path_of(previous).is_file():
+        return None
+    return previous
+
+
+def fetch_to_landing(
+    session: requests.Session,
+    zone: LandingZone,
+    *,
+    source: str,
+    key: str,
+    url: str,
+    params: Mapping[str, Any] | None = None,
+    suffix: str,
+    headers: Mapping[str, str] | None = None,
+    is_sample: bool = False,
+    latest: Mapping[str, LandedFile] | None = None,
+) -> LandedFile:
+    """GET ``url`` and land the answer under ``source``/``key``; return its manifest line.
+
+    ``latest`` is ``zone.latest(source)`` if the caller already read it (saves re-reading the
+    manifest per document when fetching many). Secret query parameters (``api_token`` ...) are
+    masked in the manifest's url and in every message.
+    """
+    shown = redact_url(requests.Request("GET", url, params=params).prepare().url or url)
+    previous = _conditional_base(zone, source, key, is_sample, latest)
+    request_headers = dict(headers or {})
+    if previous is not None:
+        if previous.etag:
+            request_headers["If-None-Match"] = previous.etag
+        if previous.last_modified:
+            request_headers["If-Modified-Since"] = previous.last_modified
+    try:
+        response = session.get(url, params=params, headers=request_headers)
+        body = response.content
+    except requests.RequestException as exc:
+        raise SourceFetchError(
+            f"{shown}: no usable answer ({type(exc).__name__}: {_redact_text(str(exc), params)})"
+        ) from exc
+
+    status = response.status_code
+    if status == 304 and previous is not None:
+        log.info("%s: not modified since %s", shown, previous.fetched_at)
+        return zone.record_not_modified(previous, url=shown)
+    entry = zone.land(
+        source,
+        key,
+        body,
+        url=shown,
+        status=status,
+        suffix=suffix,
+        content_type=response.headers.get("Content-Type"),
+        etag=response.headers.get("ETag"),
+        last_modified=response.headers.get("Last-Modified"),
+        is_sample=is_sample,
+    )
+    if status != 200:
+        raise SourceFetchError(
+            f"{shown}: HTTP {status} {response.reason or ''}".rstrip()
+            + f" (final answer after retries); its {len(body)}-byte body is kept in landing at {entry.path}"
+        )
+    log.info("%s: %d bytes landed as %s", shown, len(body), entry.path)
+    return entry
