@@ -1,0 +1,48 @@
+-- Cumulative split factor of each listing's traded security, as ranges [date, valid_until).
+-- A share count known as of day a is comparable with the (unadjusted) price of day d after
+-- multiplying it by cumulative_factor(d) / cumulative_factor(a): e.g. a count reported before a
+-- 20-for-1 split is multiplied by 20 for prices after the split. Every listing gets a base row
+-- (1900-01-01, factor 1), so the lookup never misses.
+with
+
+splits as (
+    select
+        ticker,
+        date,
+        -- two events on one day would be the provider repeating itself or a combined action:
+        -- their product is the day's ratio
+        product(split_ratio) as split_ratio,
+        bool_or(is_sample) as is_sample
+    from {{ ref('stg_prices__events') }}
+    where kind = 'split'
+    group by ticker, date
+),
+
+listings as (
+    select ticker from {{ ref('stg_manual__universe') }}
+),
+
+base_rows as (
+    select
+        ticker,
+        date '1900-01-01' as date,
+        1.0 as split_ratio,
+        false as is_sample
+    from listings
+),
+
+all_rows as (
+    select * from base_rows
+    union all by name
+    select * from splits
+)
+
+select
+    ticker,
+    date,
+    lead(date, 1, date '9999-12-31') over by_ticker as valid_until,
+    split_ratio,
+    product(split_ratio) over (by_ticker rows between unbounded preceding and current row) as cumulative_factor,
+    is_sample
+from all_rows
+window by_ticker as (partition by ticker order by date)
