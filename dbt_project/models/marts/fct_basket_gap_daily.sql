@@ -1,0 +1,167 @@
+-- US vs CN basket, one row per basket and day in the union of the members' trading days.
+-- Each member contributes its latest valuation on or before the day (as-of join), so a Hong Kong
+-- holiday does not drop Tencent from the CN basket on a day NYSE trades, and vice versa.
+with
+
+valuations as (
+    select
+        ticker,
+        basket,
+        date,
+        market_cap_usd,
+        pe_ttm,
+        ev_to_rd_ttm,
+        is_sample
+    from {{ ref('fct_valuation_daily') }}
+),
+
+members as (
+    select distinct
+        basket,
+        ticker
+    from valuations
+),
+
+basket_sizes as (
+    select
+        basket,
+        count(*) as n_members_expected
+    from members
+    group by basket
+),
+
+basket_starts as (
+    -- a basket starts on the first day every member has a market cap: before that its sum is partial
+    select
+        basket,
+        max(first_date) as first_date
+    from (
+        select
+            basket,
+            ticker,
+            min(date) as first_date
+        from valuations
+        where market_cap_usd is not null
+        group by basket, ticker
+    ) as member_starts
+    group by basket
+),
+
+trading_days as (
+    select distinct date from valuations
+),
+
+grid as (
+    select
+        trading_days.date,
+        members.basket,
+        members.ticker
+    from trading_days
+    inner join members
+        on true
+    inner join basket_starts
+        on members.basket = basket_starts.basket
+        and trading_days.date >= basket_starts.first_date
+),
+
+latest as (
+    select
+        grid.date,
+        grid.basket,
+        grid.ticker,
+        valuations.date as valuation_date,
+        valuations.market_cap_usd,
+        valuations.pe_ttm,
+        valuations.ev_to_rd_ttm,
+        valuations.is_sample
+    from grid
+    asof left join valuations
+        on grid.ticker = valuations.ticker
+        and grid.date >= valuations.date
+),
+
+contributions as (
+    -- a member counts when its latest valuation has a market cap and is at most 10 days old: long
+    -- enough to bridge Lunar New Year or Christmas closures of one exchange, short enough that a
+    -- stopped price series shows up as an incomplete basket instead of a frozen member
+    select
+        *,
+        market_cap_usd is not null and date - valuation_date <= 10 as is_contributing
+    from latest
+),
+
+baskets as (
+    select
+        contributions.date,
+        contributions.basket,
+        count(*) filter (where is_contributing) as n_members,
+        any_value(basket_sizes.n_members_expected) as n_members_expected,
+        sum(market_cap_usd) filter (where is_contributing) as members_market_cap_usd,
+        median(pe_ttm) filter (where is_contributing) as median_pe_ttm,
+        median(ev_to_rd_ttm) filter (where is_contributing) as median_ev_to_rd_ttm,
+        max(date - valuation_date) filter (where is_contributing) as max_valuation_age_days,
+        coalesce(bool_or(is_sample), false) as is_sample
+    from contributions
+    inner join basket_sizes
+        on contributions.basket = basket_sizes.basket
+    group by contributions.date, contributions.basket
+),
+
+complete as (
+    -- a partial sum is not the basket: market cap only when every member contributes
+    select
+        *,
+        n_members = n_members_expected as is_complete,
+        case when n_members = n_members_expected then members_market_cap_usd end as market_cap_usd
+    from baskets
+),
+
+base as (
+    select
+        basket,
+        market_cap_usd as base_market_cap_usd
+    from complete
+    where date = date '2022-11-30'
+),
+
+indexed as (
+    select
+        complete.*,
+        {{ index_to_base('complete.market_cap_usd', 'base.base_market_cap_usd') }} as index_2022_11_30
+    from complete
+    left join base
+        on complete.basket = base.basket
+),
+
+gap as (
+    -- the US/CN comparison of the same day, repeated on both baskets' rows
+    select
+        date,
+        {{ safe_ratio("max(market_cap_usd) filter (where basket = 'US')",
+                      "max(market_cap_usd) filter (where basket = 'CN')") }} as us_to_cn_market_cap_ratio,
+        {{ safe_ratio("max(median_pe_ttm) filter (where basket = 'US')",
+                      "max(median_pe_ttm) filter (where basket = 'CN')") }} as us_to_cn_median_pe_ratio,
+        {{ safe_ratio("max(median_ev_to_rd_ttm) filter (where basket = 'US')",
+                      "max(median_ev_to_rd_ttm) filter (where basket = 'CN')") }} as us_to_cn_median_ev_to_rd_ratio
+    from indexed
+    group by date
+)
+
+select
+    indexed.date,
+    indexed.basket,
+    indexed.market_cap_usd,
+    indexed.index_2022_11_30,
+    indexed.median_pe_ttm,
+    indexed.median_ev_to_rd_ttm,
+    indexed.is_sample,
+    indexed.n_members,
+    indexed.n_members_expected,
+    indexed.is_complete,
+    indexed.max_valuation_age_days,
+    gap.us_to_cn_market_cap_ratio,
+    gap.us_to_cn_median_pe_ratio,
+    gap.us_to_cn_median_ev_to_rd_ratio
+from indexed
+inner join gap
+    on indexed.date = gap.date
