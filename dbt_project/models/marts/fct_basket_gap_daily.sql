@@ -133,6 +133,54 @@ indexed as (
         on complete.basket = base.basket
 ),
 
+benchmarks as (
+    -- each basket's market benchmark (SPY, the Tracker Fund of Hong Kong): adjusted close, i.e. a total
+    -- return series; ratios of adjusted closes do not change when the provider rescales history
+    select
+        prices.date,
+        listings.basket,
+        listings.ticker as benchmark_ticker,
+        prices.adjusted_close
+    from {{ ref('stg_prices__daily') }} as prices
+    inner join {{ ref('stg_manual__universe') }} as listings
+        on prices.ticker = listings.ticker
+    where listings.role = 'benchmark'
+        and prices.adjusted_close is not null
+),
+
+benchmark_levels as (
+    -- as-of like the members, with the same 10-day limit
+    select
+        indexed.date,
+        indexed.basket,
+        benchmarks.benchmark_ticker,
+        case when indexed.date - benchmarks.date <= 10 then benchmarks.adjusted_close end as adjusted_close
+    from indexed
+    asof left join benchmarks
+        on indexed.basket = benchmarks.basket
+        and indexed.date >= benchmarks.date
+),
+
+benchmark_base as (
+    select
+        basket,
+        adjusted_close as base_adjusted_close
+    from benchmark_levels
+    where date = date '2022-11-30'
+),
+
+benchmark_indexed as (
+    select
+        benchmark_levels.date,
+        benchmark_levels.basket,
+        benchmark_levels.benchmark_ticker,
+        {{ index_to_base('benchmark_levels.adjusted_close', 'benchmark_base.base_adjusted_close') }}
+            as benchmark_index_2022_11_30
+    from benchmark_levels
+    left join benchmark_base
+        on benchmark_levels.basket = benchmark_base.basket
+),
+
 gap as (
     -- the US/CN comparison of the same day, repeated on both baskets' rows
     select
@@ -161,7 +209,12 @@ select
     indexed.max_valuation_age_days,
     gap.us_to_cn_market_cap_ratio,
     gap.us_to_cn_median_pe_ratio,
-    gap.us_to_cn_median_ev_to_rd_ratio
+    gap.us_to_cn_median_ev_to_rd_ratio,
+    benchmark_indexed.benchmark_ticker,
+    benchmark_indexed.benchmark_index_2022_11_30
 from indexed
 inner join gap
     on indexed.date = gap.date
+left join benchmark_indexed
+    on indexed.date = benchmark_indexed.date
+    and indexed.basket = benchmark_indexed.basket
