@@ -60,8 +60,9 @@ grid as (
     inner join members
         on true
     inner join basket_starts
-        on members.basket = basket_starts.basket
-        and trading_days.date >= basket_starts.first_date
+        on
+            members.basket = basket_starts.basket
+            and trading_days.date >= basket_starts.first_date
 ),
 
 latest as (
@@ -76,8 +77,9 @@ latest as (
         valuations.is_sample
     from grid
     asof left join valuations
-        on grid.ticker = valuations.ticker
-        and grid.date >= valuations.date
+        on
+            grid.ticker = valuations.ticker
+            and grid.date >= valuations.date
 ),
 
 contributions as (
@@ -94,13 +96,14 @@ baskets as (
     select
         contributions.date,
         contributions.basket,
-        count(*) filter (where is_contributing) as n_members,
+        count(*) filter (where contributions.is_contributing) as n_members,
         any_value(basket_sizes.n_members_expected) as n_members_expected,
-        sum(market_cap_usd) filter (where is_contributing) as members_market_cap_usd,
-        median(pe_ttm) filter (where is_contributing) as median_pe_ttm,
-        median(ev_to_rd_ttm) filter (where is_contributing) as median_ev_to_rd_ttm,
-        max(date - valuation_date) filter (where is_contributing) as max_valuation_age_days,
-        coalesce(bool_or(is_sample), false) as is_sample
+        sum(contributions.market_cap_usd) filter (where contributions.is_contributing) as members_market_cap_usd,
+        median(contributions.pe_ttm) filter (where contributions.is_contributing) as median_pe_ttm,
+        median(contributions.ev_to_rd_ttm) filter (where contributions.is_contributing) as median_ev_to_rd_ttm,
+        max(contributions.date - contributions.valuation_date) filter (where contributions.is_contributing)
+            as max_valuation_age_days,
+        coalesce(bool_or(contributions.is_sample), false) as is_sample
     from contributions
     inner join basket_sizes
         on contributions.basket = basket_sizes.basket
@@ -144,7 +147,8 @@ benchmarks as (
     from {{ ref('stg_prices__daily') }} as prices
     inner join {{ ref('stg_manual__universe') }} as listings
         on prices.ticker = listings.ticker
-    where listings.role = 'benchmark'
+    where
+        listings.role = 'benchmark'
         and prices.adjusted_close is not null
 ),
 
@@ -157,8 +161,9 @@ benchmark_levels as (
         case when indexed.date - benchmarks.date <= 10 then benchmarks.adjusted_close end as adjusted_close
     from indexed
     asof left join benchmarks
-        on indexed.basket = benchmarks.basket
-        and indexed.date >= benchmarks.date
+        on
+            indexed.basket = benchmarks.basket
+            and indexed.date >= benchmarks.date
 ),
 
 benchmark_base as (
@@ -216,5 +221,6 @@ from indexed
 inner join gap
     on indexed.date = gap.date
 left join benchmark_indexed
-    on indexed.date = benchmark_indexed.date
-    and indexed.basket = benchmark_indexed.basket
+    on
+        indexed.date = benchmark_indexed.date
+        and indexed.basket = benchmark_indexed.basket

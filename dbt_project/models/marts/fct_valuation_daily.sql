@@ -45,9 +45,10 @@ known as (
         facts.is_sample
     from wanted
     asof left join {{ ref('int_fundamentals_in_force') }} as facts
-        on wanted.ticker = facts.ticker
-        and wanted.metric = facts.metric
-        and wanted.date >= facts.known_from
+        on
+            wanted.ticker = facts.ticker
+            and wanted.metric = facts.metric
+            and wanted.date >= facts.known_from
 ),
 
 known_usd as (
@@ -57,8 +58,9 @@ known_usd as (
         {{ to_usd('known.value', units_per_usd('known.currency', 'fx.units_per_usd')) }} as value_usd
     from known
     left join {{ ref('int_fx_daily') }} as fx
-        on known.date = fx.date
-        and known.currency = fx.currency
+        on
+            known.date = fx.date
+            and known.currency = fx.currency
 ),
 
 fundamentals as (
@@ -97,8 +99,9 @@ joined as (
     inner join companies
         on market_caps.ticker = companies.ticker
     left join fundamentals
-        on market_caps.ticker = fundamentals.ticker
-        and market_caps.date = fundamentals.date
+        on
+            market_caps.ticker = fundamentals.ticker
+            and market_caps.date = fundamentals.date
 ),
 
 valued as (

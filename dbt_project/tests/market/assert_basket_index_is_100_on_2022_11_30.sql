@@ -20,5 +20,6 @@ select
 from baskets
 left join base_day
     on baskets.basket = base_day.basket
-where base_day.index_2022_11_30 is null
+where
+    base_day.index_2022_11_30 is null
     or base_day.index_2022_11_30 <> 100.0

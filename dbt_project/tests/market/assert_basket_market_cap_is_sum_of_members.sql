@@ -31,9 +31,10 @@ recomputed as (
         count(member_intervals.market_cap_usd) as members_with_market_cap
     from baskets
     inner join member_intervals
-        on baskets.basket = member_intervals.basket
-        and baskets.date >= member_intervals.valid_from
-        and baskets.date < member_intervals.valid_until
+        on
+            baskets.basket = member_intervals.basket
+            and baskets.date >= member_intervals.valid_from
+            and baskets.date < member_intervals.valid_until
     group by baskets.date, baskets.basket
 )
 
@@ -43,9 +44,10 @@ select
     recomputed.members_with_market_cap
 from baskets
 left join recomputed
-    on baskets.date = recomputed.date
-    and baskets.basket = recomputed.basket
+    on
+        baskets.date = recomputed.date
+        and baskets.basket = recomputed.basket
 where recomputed.sum_of_members_usd is null
-    -- relative tolerance: the same doubles summed in another order may differ in the last bits
-    or abs(baskets.market_cap_usd - recomputed.sum_of_members_usd) > 1e-9 * recomputed.sum_of_members_usd
-    or baskets.n_members <> recomputed.members_with_market_cap
+-- relative tolerance: the same doubles summed in another order may differ in the last bits
+or abs(baskets.market_cap_usd - recomputed.sum_of_members_usd) > 1e-9 * recomputed.sum_of_members_usd
+or baskets.n_members <> recomputed.members_with_market_cap

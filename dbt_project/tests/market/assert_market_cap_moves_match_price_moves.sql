@@ -16,8 +16,9 @@ valuations as (
         prices.adjusted_close * valuations.fx_usd_per_unit as close_usd
     from {{ ref('fct_valuation_daily') }} as valuations
     inner join {{ ref('stg_prices__daily') }} as prices
-        on valuations.ticker = prices.ticker
-        and valuations.date = prices.date
+        on
+            valuations.ticker = prices.ticker
+            and valuations.date = prices.date
     where valuations.market_cap_usd is not null
 ),
 

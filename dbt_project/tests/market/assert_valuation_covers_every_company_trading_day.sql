@@ -9,7 +9,8 @@ company_trading_days as (
     from {{ ref('stg_prices__daily') }} as prices
     inner join {{ ref('stg_manual__universe') }} as listings
         on prices.ticker = listings.ticker
-    where listings.role = 'company'
+    where
+        listings.role = 'company'
         and prices.close is not null
 ),
 
@@ -32,6 +33,12 @@ invented as (
     select * from company_trading_days
 )
 
-select 'trading day without a valuation' as problem, * from missing
+select
+    'trading day without a valuation' as problem,
+    *
+from missing
 union all
-select 'valuation without a trading day' as problem, * from invented
+select
+    'valuation without a trading day' as problem,
+    *
+from invented

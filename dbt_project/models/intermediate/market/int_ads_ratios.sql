@@ -23,7 +23,7 @@ ordinary_listings as (
         1.0 as ordinary_shares_per_ads,
         'not an ADS: one ordinary share per traded unit' as source
     from listings
-    where ticker not in (select ticker from seeded)
+    where listings.ticker not in (select seeded.ticker from seeded)
 ),
 
 all_rows as (

@@ -65,9 +65,10 @@ in_force as (
         versions.is_sample
     from knowledge_dates
     inner join versions
-        on knowledge_dates.ticker = versions.ticker
-        and knowledge_dates.metric = versions.metric
-        and versions.knowable_from <= knowledge_dates.known_from
+        on
+            knowledge_dates.ticker = versions.ticker
+            and knowledge_dates.metric = versions.metric
+            and knowledge_dates.known_from >= versions.knowable_from
     qualify row_number() over (
         partition by knowledge_dates.ticker, knowledge_dates.metric, knowledge_dates.known_from
         order by versions.period_end desc, versions.knowable_from desc, versions.accession_number desc

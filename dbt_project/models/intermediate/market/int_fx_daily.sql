@@ -54,8 +54,9 @@ grid as (
     from business_day_numbers as days
     cross join currencies
     left join observations
-        on currencies.currency = observations.currency
-        and days.date = observations.date
+        on
+            currencies.currency = observations.currency
+            and days.date = observations.date
 ),
 
 carried as (

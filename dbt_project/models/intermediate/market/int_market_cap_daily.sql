@@ -37,8 +37,9 @@ with_shares as (
         shares.is_sample as shares_is_sample
     from prices
     asof left join {{ ref('int_shares_in_force') }} as shares
-        on prices.ticker = shares.ticker
-        and prices.date >= shares.known_from
+        on
+            prices.ticker = shares.ticker
+            and prices.date >= shares.known_from
 ),
 
 with_factors as (
@@ -54,24 +55,29 @@ with_factors as (
         fx.is_sample as fx_is_sample
     from with_shares
     left join {{ ref('int_split_factors') }} as split_at_day
-        on with_shares.ticker = split_at_day.ticker
-        and with_shares.date >= split_at_day.date
-        and with_shares.date < split_at_day.valid_until
+        on
+            with_shares.ticker = split_at_day.ticker
+            and with_shares.date >= split_at_day.date
+            and with_shares.date < split_at_day.valid_until
     left join {{ ref('int_split_factors') }} as split_at_as_of
-        on with_shares.ticker = split_at_as_of.ticker
-        and with_shares.shares_as_of_date >= split_at_as_of.date
-        and with_shares.shares_as_of_date < split_at_as_of.valid_until
+        on
+            with_shares.ticker = split_at_as_of.ticker
+            and with_shares.shares_as_of_date >= split_at_as_of.date
+            and with_shares.shares_as_of_date < split_at_as_of.valid_until
     left join {{ ref('int_ads_ratios') }} as ads_at_day
-        on with_shares.ticker = ads_at_day.ticker
-        and with_shares.date >= ads_at_day.valid_from
-        and with_shares.date < ads_at_day.valid_until
+        on
+            with_shares.ticker = ads_at_day.ticker
+            and with_shares.date >= ads_at_day.valid_from
+            and with_shares.date < ads_at_day.valid_until
     left join {{ ref('int_ads_ratios') }} as ads_at_as_of
-        on with_shares.ticker = ads_at_as_of.ticker
-        and with_shares.shares_as_of_date >= ads_at_as_of.valid_from
-        and with_shares.shares_as_of_date < ads_at_as_of.valid_until
+        on
+            with_shares.ticker = ads_at_as_of.ticker
+            and with_shares.shares_as_of_date >= ads_at_as_of.valid_from
+            and with_shares.shares_as_of_date < ads_at_as_of.valid_until
     left join {{ ref('int_fx_daily') }} as fx
-        on with_shares.date = fx.date
-        and with_shares.trading_currency = fx.currency
+        on
+            with_shares.date = fx.date
+            and with_shares.trading_currency = fx.currency
 ),
 
 restated as (

@@ -36,8 +36,9 @@ in_force as (
         versions.is_sample
     from knowledge_dates
     inner join versions
-        on knowledge_dates.ticker = versions.ticker
-        and versions.filed_date <= knowledge_dates.known_from
+        on
+            knowledge_dates.ticker = versions.ticker
+            and knowledge_dates.known_from >= versions.filed_date
     qualify row_number() over (
         partition by knowledge_dates.ticker, knowledge_dates.known_from
         order by versions.as_of_date desc, versions.filed_date desc, versions.accession_number desc
