@@ -71,6 +71,8 @@ def land_live(
     since: date = DEFAULT_SINCE,
     per_page: int = DEFAULT_PER_PAGE,
     max_pages: int = MAX_PAGES,
+    retries: int = 5,
+    backoff: float = 0.5,
 ) -> list[LandedFile]:
     """Land every page of BIS documents published on or after ``since``, following next_page_url."""
     base = settings.base_urls[SOURCE]
@@ -83,7 +85,9 @@ def land_live(
         "fields[]": FIELDS,  # a list: requests repeats the parameter once per field
     }
     landed: list[LandedFile] = []
-    with make_session(user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND) as session:
+    with make_session(
+        user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND, retries=retries, backoff=backoff
+    ) as session:
         latest = zone.latest(SOURCE)
         for page in range(1, max_pages + 1):
             entry = fetch_to_landing(

@@ -49,9 +49,13 @@ def land_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) 
     return landed
 
 
-def land_live(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
+def land_live(
+    settings: Settings, zone: LandingZone, listings: list[Listing], *, retries: int = 5, backoff: float = 0.5
+) -> list[LandedFile]:
     base = settings.base_urls[SOURCE]
-    with make_session(user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND) as session:
+    with make_session(
+        user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND, retries=retries, backoff=backoff
+    ) as session:
         return [
             fetch_to_landing(
                 session,

@@ -82,7 +82,13 @@ def land_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) 
 
 
 def land_live(
-    settings: Settings, zone: LandingZone, listings: list[Listing], *, since: date = DEFAULT_SINCE
+    settings: Settings,
+    zone: LandingZone,
+    listings: list[Listing],
+    *,
+    since: date = DEFAULT_SINCE,
+    retries: int = 5,
+    backoff: float = 0.5,
 ) -> list[LandedFile]:
     """Fetch bars, splits and dividends from ``since`` on for every symbol of the universe."""
     token = settings.prices_api_token
@@ -94,7 +100,9 @@ def land_live(
     base = settings.base_urls[SOURCE]
     landed: list[LandedFile] = []
     failures: list[str] = []
-    with make_session(user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND) as session:
+    with make_session(
+        user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND, retries=retries, backoff=backoff
+    ) as session:
         latest = zone.latest(SOURCE)
         for symbol in symbols(listings):
             for kind, suffix in KINDS.items():
