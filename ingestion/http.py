@@ -97,7 +97,12 @@ def make_session(
         raise ValueError(f"per_second must be positive, got {per_second}")
     adapter = _LimitedAdapter(
         timeout=timeout,
+        # Pace requests one every 1/per_second s instead of letting per_second go in a burst at
+        # the start of each second: a burst plus ordinary scheduling or network jitter lets the
+        # server count more than per_second in one of its own windows. (requests-ratelimiter's
+        # "burst" scales the window: per_second * burst = 1 request per 1/per_second s.)
         per_second=per_second,
+        burst=1 / per_second,
         # One bucket for the whole session, whatever the host: the limit is ours, not per server.
         per_host=False,
         bucket_name=f"aigap-{uuid.uuid4()}",

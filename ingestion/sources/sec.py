@@ -44,6 +44,8 @@ RAW_TABLES = ["sec_companyfacts", "sec_filings"]
 KINDS = {"companyfacts": "api/xbrl/companyfacts", "submissions": "submissions"}
 MAX_REQUESTS_PER_SECOND = 10.0  # SEC fair access: no more than 10 requests per second
 WORKERS = 4  # a few connections in flight keep 10/s even when one answer is slow
+RETRIES = 5
+BACKOFF = 0.5  # seconds; the n-th consecutive retry waits BACKOFF * 2**(n-1)
 USER_AGENT_HELP = "set SEC_USER_AGENT to 'Name email@example.com' as SEC fair-access rules require"
 
 _KEY = re.compile(r"^(companyfacts|submissions)/CIK(\d{10})$")
@@ -93,7 +95,7 @@ def landing_keys_for(listing: Listing) -> list[str]:
     return [f"{kind}/CIK{listing.cik10}" for kind in KINDS]
 
 
-def _document(kind: str, cik10: str) -> str:
+def _document(cik10: str) -> str:
     return f"CIK{cik10}.json"
 
 
@@ -105,7 +107,7 @@ def land_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) 
     landed: list[LandedFile] = []
     for listing in sec_listings(listings):
         for kind in KINDS:
-            rel = f"sec/{kind}/{_document(kind, listing.cik10 or '')}"
+            rel = f"sec/{kind}/{_document(listing.cik10 or '')}"
             path = settings.sample_dir / rel
             if not path.is_file():
                 log.warning("sample snapshot has no %s for %s (CIK %s)", path, listing.ticker, listing.cik10)
@@ -133,7 +135,13 @@ def check_user_agent(user_agent: str | None) -> str:
 
 
 def land_live(
-    settings: Settings, zone: LandingZone, listings: list[Listing], *, workers: int = WORKERS
+    settings: Settings,
+    zone: LandingZone,
+    listings: list[Listing],
+    *,
+    workers: int = WORKERS,
+    retries: int = RETRIES,
+    backoff: float = BACKOFF,
 ) -> list[LandedFile]:
     """Fetch companyfacts and submissions of every SEC filer, at most 10 requests/s in all.
 
@@ -143,18 +151,31 @@ def land_live(
     user_agent = check_user_agent(settings.sec_user_agent)
     base = settings.base_urls[SOURCE]
     jobs = [
-        (f"{kind}/CIK{item.cik10}", f"{base}/{path}/{_document(kind, item.cik10 or '')}")
+        (f"{kind}/CIK{item.cik10}", f"{base}/{path}/{_document(item.cik10 or '')}")
         for item in sec_listings(listings)
         for kind, path in KINDS.items()
     ]
     landed: list[LandedFile] = []
     failures: list[str] = []
+    # Read the manifest once, before the threads start: each fetch needs the previous ETag.
+    latest = zone.latest(SOURCE)
     with (
-        make_session(user_agent=user_agent, per_second=MAX_REQUESTS_PER_SECOND) as session,
+        make_session(
+            user_agent=user_agent, per_second=MAX_REQUESTS_PER_SECOND, retries=retries, backoff=backoff
+        ) as session,
         ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sec-fetch") as pool,
     ):
         futures = [
-            pool.submit(fetch_to_landing, session, zone, source=SOURCE, key=key, url=url, suffix=".json")
+            pool.submit(
+                fetch_to_landing,
+                session,
+                zone,
+                source=SOURCE,
+                key=key,
+                url=url,
+                suffix=".json",
+                latest=latest,
+            )
             for key, url in jobs
         ]
         for future in futures:
@@ -360,27 +381,16 @@ def _values_apart(items: list[Any], path: str, locate: Any) -> pa.Array:
     except (KeyError, TypeError):
         i = next(i for i, item in enumerate(items) if not isinstance(item, dict) or "val" not in item)
         raise BadSourceFile(path, f"{locate(i)} has no 'val'") from None
-    try:
-        # Type inference (not a float64 target) is what refuses booleans mixed with numbers.
-        arr = pa.array(vals)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-        arr = None
-    if arr is None or not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)) or arr.null_count:
-        bad = (
-            i
-            for i, v in enumerate(vals)
-            if isinstance(v, bool)
+    # This path is only taken for a document the fast path refused, so a Python loop is fine here.
+    for i, v in enumerate(vals):
+        if (
+            isinstance(v, bool)
             or not isinstance(v, int | float)
-            or (isinstance(v, int) and abs(v) >= 2**63)
-        )
-        i = next(bad, None)
-        if i is None:
-            raise BadSourceFile(
-                path, f"the facts' values are not numbers Arrow can read ({arr and arr.type})"
-            )
-        raise BadSourceFile(path, f"{locate(i)}: val {vals[i]!r} is not a number")
-    # float64 is the raw contract; integers beyond 2**53 round as any float64 would.
-    return arr.cast(pa.float64(), safe=False)
+            or (isinstance(v, int) and abs(v) >= 2**1023)
+        ):
+            raise BadSourceFile(path, f"{locate(i)}: val {v!r} is not a number")
+    # float64 is the raw contract; integers beyond 2**53 round to the nearest float64.
+    return pa.array([float(v) for v in vals], type=pa.float64())
 
 
 def _explain_bad_fact(items: list[Any], locate: Any, exc: Exception) -> str:
