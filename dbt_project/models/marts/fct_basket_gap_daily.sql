@@ -101,6 +101,9 @@ baskets as (
         sum(contributions.market_cap_usd) filter (where contributions.is_contributing) as members_market_cap_usd,
         median(contributions.pe_ttm) filter (where contributions.is_contributing) as median_pe_ttm,
         median(contributions.ev_to_rd_ttm) filter (where contributions.is_contributing) as median_ev_to_rd_ttm,
+        -- medians skip members without the multiple (a loss, no R&D figure yet): say over how many
+        count(contributions.pe_ttm) filter (where contributions.is_contributing) as n_members_with_pe,
+        count(contributions.ev_to_rd_ttm) filter (where contributions.is_contributing) as n_members_with_ev_to_rd,
         max(contributions.date - contributions.valuation_date) filter (where contributions.is_contributing)
             as max_valuation_age_days,
         coalesce(bool_or(contributions.is_sample), false) as is_sample
@@ -210,6 +213,8 @@ select
     indexed.is_sample,
     indexed.n_members,
     indexed.n_members_expected,
+    indexed.n_members_with_pe,
+    indexed.n_members_with_ev_to_rd,
     indexed.is_complete,
     indexed.max_valuation_age_days,
     gap.us_to_cn_market_cap_ratio,
