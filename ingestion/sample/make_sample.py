@@ -22,6 +22,7 @@ an amended 10-K that repeats facts, a restated comparative, calendars that diffe
 from __future__ import annotations
 
 import calendar
+import csv
 import json
 import math
 import random
@@ -822,9 +823,6 @@ FR_DOCS = [
      "2020-12-22", "2020-12-18", 90530),
     ("2021-91001", "Risks in the Semiconductor Manufacturing and Advanced Packaging Supply Chain (sample)",
      "Notice", "2021-03-15", None, 90044),
-    ("2022-21658", "Implementation of Additional Export Controls: Certain Advanced Computing and Semiconductor "
-     "Manufacturing Items; Supercomputer and Semiconductor End Use; Entity List Modification", "Rule",
-     "2022-10-13", "2022-10-21", 62186),
     ("2023-91001", "Advanced Computing Items and Semiconductor Manufacturing Items: Updates (sample)", "Rule",
      "2023-10-25", "2023-11-17", 90458),
     ("2024-91001", "Export Controls on Semiconductor Manufacturing Items; Corrections and Clarifications "
@@ -845,17 +843,38 @@ FR_QUERY = (
 )
 
 
-def fr_result(num: str, title: str, kind: str, published: str, effective: str | None, page: int) -> dict:
-    volume = int(published[:4]) - 1935  # FR volume 87 is 2022
-    abstract = (
-        SYNTHETIC_ABSTRACT
-        if num != "2022-21658"
-        else (
-            "(sample) Paraphrased summary, not the published abstract: BIS revises the Export Administration "
-            "Regulations to control certain advanced computing and semiconductor manufacturing items, adds "
-            "supercomputer and semiconductor end-use controls, and modifies the Entity List."
+SEED_EVENTS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "export_control_events.csv"
+
+
+def seed_fr_docs() -> list[tuple]:
+    """The curated BIS rules that have a Federal Register document, in the API's shape.
+
+    Number, title, dates and citation come from the seed (each confirmed with a source there), so
+    the sample's Federal Register table can be matched against the curated timeline; the abstract
+    is a labelled placeholder, not the published text.
+    """
+    with open(SEED_EVENTS, newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["authority"] == "BIS" and r["fr_document_number"]]
+    return [
+        (
+            r["fr_document_number"],
+            r["title"],
+            "Rule",
+            r["published_date"],
+            r["effective_date"] or None,
+            int(r["fr_citation"].split(" FR ")[1]),
+            f"(sample) Placeholder abstract, not the published text; see the curated event {r['event_id']}.",
         )
-    )
+        for r in rows
+        if r["fr_citation"] and r["published_date"]
+    ]
+
+
+def fr_result(
+    num: str, title: str, kind: str, published: str, effective: str | None, page: int, abstract: str | None = None
+) -> dict:
+    volume = int(published[:4]) - 1935  # FR volume 87 is 2022
+    abstract = abstract or SYNTHETIC_ABSTRACT
     return {
         "abstract": abstract,
         "agencies": FR_AGENCIES,
@@ -871,7 +890,8 @@ def fr_result(num: str, title: str, kind: str, published: str, effective: str | 
 
 
 def write_fedreg() -> None:
-    results = [fr_result(*doc) for doc in FR_DOCS]
+    docs = sorted([*FR_DOCS, *seed_fr_docs()], key=lambda d: (d[3], d[0]))
+    results = [fr_result(*doc) for doc in docs]
     pages = [results[i : i + FR_PER_PAGE] for i in range(0, len(results), FR_PER_PAGE)]
     base = "https://www.federalregister.gov/api/v1/documents.json"
     for n, page in enumerate(pages, start=1):
