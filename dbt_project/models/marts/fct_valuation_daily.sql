@@ -54,8 +54,11 @@ known as (
 known_usd as (
     -- each amount converted from its own reporting currency at that day's FX
     select
-        known.*,
-        {{ to_usd('known.value', units_per_usd('known.currency', 'fx.units_per_usd')) }} as value_usd
+        known.* exclude (is_sample),
+        {{ to_usd('known.value', units_per_usd('known.currency', 'fx.units_per_usd')) }} as value_usd,
+        -- a live figure converted at a sample FX rate is sample too
+        coalesce(known.is_sample, false)
+        or (known.currency <> 'USD' and coalesce(fx.is_sample, false)) as is_sample
     from known
     left join {{ ref('int_fx_daily') }} as fx
         on
