@@ -1,0 +1,14 @@
+-- Curated BIS rules whose document is not in the Federal Register table at all (neither its
+-- number nor its citation). A warning, not an error: in sample mode the table holds the bundled
+-- sample (one real document, 2022-21658), and a live load lists only what the API returned. In
+-- live mode a missing rule deserves a look: a wrong document number in the seed shows up here.
+{{ config(severity='warn', store_failures=true, schema='audit') }}
+
+select
+    event_id,
+    seed_document_number,
+    seed_citation,
+    seed_published_date,
+    is_sample
+from {{ ref('int_bis_rule_fedreg_match') }}
+where match_status = 'missing'
