@@ -121,7 +121,7 @@ measured as (
 
 select
     measured.ticker,
-    measured.fiscal_year,
+    cast(measured.fiscal_year as integer) as fiscal_year,
     measured.revenue_growth,
     measured.margin,
     measured.capex_intensity,

@@ -144,7 +144,7 @@ daily_rd as (
 
 calendar_years as (
     select
-        years.y as fiscal_year,
+        cast(years.y as integer) as fiscal_year,
         make_date(years.y - 1, 12, 31) as window_start,
         make_date(years.y, 12, 31) as window_end
     from as_of
@@ -157,7 +157,7 @@ company_windows as (
     select
         rd_versions.ticker,
         'fiscal_year' as window_kind,
-        rd_versions.fiscal_year,
+        cast(rd_versions.fiscal_year as integer) as fiscal_year,
         rd_versions.period_start - 1 as window_start,
         rd_versions.period_end as window_end
     from rd_versions
@@ -175,7 +175,7 @@ company_windows as (
     select
         companies.ticker,
         'since_2022_11_30' as window_kind,
-        cast(null as bigint) as fiscal_year,
+        cast(null as integer) as fiscal_year,
         {{ gap_base_date() }} as window_start,
         as_of.as_of_date as window_end
     from companies
