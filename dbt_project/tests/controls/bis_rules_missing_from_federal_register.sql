@@ -1,7 +1,8 @@
 -- Curated BIS rules whose document is not in the Federal Register table at all (neither its
 -- number nor its citation). A warning, not an error: in sample mode the table holds the bundled
--- sample (one real document, 2022-21658), and a live load lists only what the API returned. In
--- live mode a missing rule deserves a look: a wrong document number in the seed shows up here.
+-- sample, which carries only some of the curated rules, and a live load lists only what the API
+-- returned. In live mode a missing rule deserves a look: a wrong document number in the seed
+-- shows up here (the seed's rules without a document number match on their citation).
 {{ config(severity='warn', store_failures=true, schema='audit') }}
 
 select
