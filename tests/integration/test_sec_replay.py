@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import orjson
 import pytest
 
 from ingestion import pipeline
@@ -326,3 +327,24 @@ def test_sample_mode_lands_labelled_files_and_warns_about_missing_ones(tmp_path,
         True,
         FACT_ROWS,
     )
+
+
+def test_one_company_loads_alone_by_its_landing_keys(tmp_path):
+    """What a per-company Dagster partition does: land all, load only one company's keys."""
+    googl = "0001652044"
+    sample_dir = tmp_path / "sample"
+    for kind, body in (("companyfacts", FACTS), ("submissions", SUBMISSIONS)):
+        (sample_dir / "sec" / kind).mkdir(parents=True)
+        (sample_dir / "sec" / kind / f"CIK{MSFT}.json").write_bytes(body)
+        doc = orjson.loads(body)
+        doc["cik"] = int(googl) if kind == "companyfacts" else str(int(googl))
+        (sample_dir / "sec" / kind / f"CIK{googl}.json").write_bytes(orjson.dumps(doc))
+    settings = load_settings({"AIGAP_HOME": str(tmp_path / "home"), "AIGAP_SAMPLE_DIR": str(sample_dir)})
+    companies = [MSFT_LISTING, listing("GOOGL", googl)]
+    assert len(pipeline.land(settings, "filings", companies)) == 4
+
+    con = duckdb.connect(str(settings.db_path))
+    report = pipeline.load(con, settings, "filings", keys=set(sec.landing_keys_for(companies[1])))
+    assert sorted(report.loaded) == [f"companyfacts/CIK{googl}", f"submissions/CIK{googl}"]
+    assert con.execute("SELECT DISTINCT cik FROM raw.sec_companyfacts").fetchall() == [(googl,)]
+    assert con.execute("SELECT count(*) FROM raw.sec_filings").fetchone()[0] == FILING_ROWS
