@@ -3,9 +3,10 @@
 ``make_session`` gives a ``requests.Session`` that
 
 - identifies itself (``User-Agent``), which SEC requires and every API appreciates;
-- never sends more than ``per_second`` requests in any one-second window, across all threads
-  sharing the session, retries included (requests-ratelimiter, a sliding-window log from
-  pyrate-limiter; measured in tests/integration/test_sec_replay.py);
+- paces requests to one every ``1/per_second`` seconds (plus pyrate-limiter's 50 ms margin),
+  across all threads sharing the session, retries included, so no one-second window at the
+  server holds more than ``per_second`` (requests-ratelimiter over pyrate-limiter; measured at
+  the server in tests/integration/test_sec_replay.py);
 - retries GETs on 429/500/502/503/504 and connection errors with exponential backoff, honouring
   ``Retry-After``, and then hands back the last answer so the caller can report it;
 - times out every request (10 s to connect, 60 s between bytes) unless told otherwise.
@@ -137,10 +138,11 @@ def _is_secret(name: str) -> bool:
 def redact_url(url: str) -> str:
     """``url`` with the values of secret-looking query parameters replaced by ``***``."""
     parts = urlsplit(url)
-    if not parts.query:
-        return url
-    query = [(k, "***" if _is_secret(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="/:,*")))
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(_is_secret(k) for k, _ in pairs):
+        return url  # leave the URL exactly as sent
+    query = [(k, "***" if _is_secret(k) else v) for k, v in pairs]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="/:,*[]")))
 
 
 def _redact_text(text: str, params: Mapping[str, Any] | None) -> str:
