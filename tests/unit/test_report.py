@@ -1,0 +1,272 @@
+"""The gap report on a tiny hand-made warehouse: files, SAMPLE DATA stamps, skips, redraws.
+
+The fixture holds only the mart columns the report reads, a few rows each. Which charts are sample is
+decided here row by row, so every stamp assertion can fail.
+"""
+
+import hashlib
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from PIL import Image
+
+from ingestion import report
+from ingestion.report import CHARTS, SAMPLE_STAMP, ReportError, build_report, main
+
+SAMPLE_CHARTS = {"basket_indices", "ev_to_rd", "event_study_cars", "return_on_research", "growth_vs_utility"}
+ALL_CHARTS = {spec.name for spec in CHARTS}
+
+
+def make_warehouse(path: Path) -> Path:
+    """Every mart the report reads. compute_access_gap is all real (is_sample false); in
+    return_on_research a single sample row among real ones must still stamp the chart."""
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA marts")
+    con.execute(
+        "CREATE TABLE marts.fct_basket_gap_daily (date DATE, basket VARCHAR, index_2022_11_30 DOUBLE, "
+        "is_sample BOOLEAN)"
+    )
+    days = [date(2022, 11, 30) + timedelta(days=i) for i in range(10)]
+    for i, day in enumerate(days):
+        con.execute("INSERT INTO marts.fct_basket_gap_daily VALUES (?, 'US', ?, true)", [day, 100.0 + i])
+        con.execute("INSERT INTO marts.fct_basket_gap_daily VALUES (?, 'CN', ?, true)", [day, 100.0 - i])
+    # a day before the base date is not plotted
+    con.execute("INSERT INTO marts.fct_basket_gap_daily VALUES ('2022-11-29', 'US', 99.0, true)")
+    con.execute(
+        "CREATE TABLE marts.dim_export_control_event (event_id VARCHAR, event_date DATE, is_sample BOOLEAN)"
+    )
+    con.execute(
+        "INSERT INTO marts.dim_export_control_event VALUES ('bis_a', '2022-12-03', false), "
+        "('bis_b', '2022-12-04', false), ('bis_old', '2022-10-07', false)"
+    )
+    con.execute(
+        "CREATE TABLE marts.fct_valuation_daily (ticker VARCHAR, basket VARCHAR, date DATE, ev_to_rd_ttm DOUBLE, "
+        "is_sample BOOLEAN)"
+    )
+    for i, day in enumerate(days):
+        con.execute(
+            "INSERT INTO marts.fct_valuation_daily VALUES ('MSFT', 'US', ?, ?, true)", [day, 80.0 + i]
+        )
+        con.execute(
+            "INSERT INTO marts.fct_valuation_daily VALUES ('BABA', 'CN', ?, ?, true)", [day, 30.0 - i]
+        )
+    con.execute(
+        "CREATE TABLE marts.fct_compute_access_gap (date DATE, compute_access_ratio DOUBLE, "
+        "governing_event_id VARCHAR, is_sample BOOLEAN)"
+    )
+    con.execute(
+        "INSERT INTO marts.fct_compute_access_gap VALUES ('2022-10-01', 1.0, NULL, false), "
+        "('2022-10-07', NULL, 'bis_old', false), ('2022-11-08', 0.3, 'bis_old', false)"
+    )
+    con.execute(
+        "CREATE TABLE marts.fct_event_study (event_id VARCHAR, entity VARCHAR, entity_type VARCHAR, "
+        "event_window VARCHAR, window_first_day INTEGER, window_last_day INTEGER, day_zero_date DATE, "
+        "car DOUBLE, t_stat DOUBLE, is_sample BOOLEAN)"
+    )
+    for event_id, day0 in (("bis_a", "2022-12-05"), ("bis_b", "2022-12-06")):
+        for window, first, last in (("[-1,+1]", -1, 1), ("[0,+5]", 0, 5)):
+            con.execute(
+                "INSERT INTO marts.fct_event_study VALUES (?, 'BABA', 'ticker', ?, ?, ?, ?, -0.02, -1.0, true)",
+                [event_id, window, first, last, day0],
+            )
+            for basket, car, t in (("US", 0.01, 0.5), ("CN", -0.04, -2.5)):
+                con.execute(
+                    "INSERT INTO marts.fct_event_study VALUES (?, ?, 'basket', ?, ?, ?, NULL, ?, ?, true)",
+                    [event_id, basket, window, first, last, car, t],
+                )
+    con.execute(
+        "CREATE TABLE marts.fct_return_on_research (entity VARCHAR, entity_type VARCHAR, basket VARCHAR, "
+        "window_kind VARCHAR, window_end DATE, market_cap_change_usd DOUBLE, cumulative_rd_usd DOUBLE, "
+        "return_on_research DOUBLE, rd_days_estimated BIGINT, is_sample BOOLEAN)"
+    )
+    con.execute(
+        "INSERT INTO marts.fct_return_on_research VALUES "
+        "('US', 'basket', 'US', 'since_2022_11_30', '2022-12-09', 300.0, 100.0, 3.0, 0, false), "
+        "('MSFT', 'company', 'US', 'since_2022_11_30', '2022-12-09', 300.0, 100.0, 3.0, 0, false), "
+        "('CN', 'basket', 'CN', 'since_2022_11_30', '2022-12-09', -50.0, 100.0, -0.5, 0, false), "
+        "('BABA', 'company', 'CN', 'since_2022_11_30', '2022-12-09', -50.0, 100.0, -0.5, 0, true), "
+        # another window kind: not plotted
+        "('MSFT', 'company', 'US', 'fiscal_year', '2022-06-30', 1.0, 1.0, 1.0, 0, false)"
+    )
+    con.execute(
+        "CREATE TABLE marts.fct_growth_vs_utility (ticker VARCHAR, basket VARCHAR, fiscal_year INTEGER, "
+        "revenue_growth DOUBLE, pe_ttm DOUBLE, classification VARCHAR, is_sample BOOLEAN)"
+    )
+    con.execute(
+        "INSERT INTO marts.fct_growth_vs_utility VALUES ('MSFT', 'US', 2023, 0.2, 30.0, 'growth', true), "
+        "('MSFT', 'US', 2024, 0.16, 35.0, 'growth', true), ('BIDU', 'CN', 2024, 0.03, 10.0, 'utility', true), "
+        "('BABA', 'CN', 2024, 0.1, NULL, 'unclassified', true)"
+    )
+    con.close()
+    return path
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return make_warehouse(tmp_path / "serving.duckdb")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, report.ReportResult]:
+    """One report drawn for the tests that only read it (drawing is the slow part)."""
+    root = tmp_path_factory.mktemp("built")
+    db = make_warehouse(root / "serving.duckdb")
+    return db, root / "reports", build_report(db, root / "reports")
+
+
+def png_description(path: Path) -> str:
+    with Image.open(path) as img:
+        return img.info.get("Description", "")
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_chart_and_the_page_are_written(built):
+    _, out, result = built
+
+    assert {c.name: c.status for c in result.charts} == dict.fromkeys(ALL_CHARTS, "drawn")
+    page = (out / "index.html").read_text()
+    for chart in result.charts:
+        assert chart.png == out / f"{chart.name}.png"
+        assert chart.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert chart.png.stat().st_size > 5000
+        assert (out / f"{chart.name}.json").stat().st_size > 0
+        assert f'src="{chart.name}.png?v=' in page
+    assert result.files == [out / "index.html"] + [out / f"{c.name}.png" for c in result.charts]
+    # rows counted are the plotted ones: 10 + 10 basket days after the base date, 2 events in range
+    by_name = {c.name: c for c in result.charts}
+    assert by_name["basket_indices"].rows == 22
+    assert by_name["return_on_research"].rows == 4
+    assert by_name["growth_vs_utility"].rows == 3
+
+
+def test_sample_data_is_stamped_exactly_where_a_plotted_row_is_sample(built):
+    warehouse, out, result = built
+
+    stamped = {c.name for c in result.charts if c.is_sample}
+    assert stamped == SAMPLE_CHARTS
+    for chart in result.charts:
+        assert (SAMPLE_STAMP in png_description(chart.png)) == (chart.name in SAMPLE_CHARTS), chart.name
+    page = (out / "index.html").read_text()
+    assert SAMPLE_STAMP in page
+    assert "Compute access ratio over time</a></li>" in page  # listed without "(sample data)"
+
+    # the figure itself carries the watermark and the red title line
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        spec = next(s for s in CHARTS if s.name == "return_on_research")
+        data = {q.name: report._fetch(con, q) for q in spec.queries}
+        fig, is_sample = report.draw_chart(spec, data)
+        assert is_sample
+        assert SAMPLE_STAMP in [t.get_text() for t in fig.texts]  # the watermark
+        assert fig.get_suptitle().startswith(SAMPLE_STAMP)
+        compute = next(s for s in CHARTS if s.name == "compute_access_ratio")
+        fig, is_sample = report.draw_chart(compute, {q.name: report._fetch(con, q) for q in compute.queries})
+        assert not is_sample
+        assert not any(SAMPLE_STAMP in t.get_text() for t in fig.texts)
+        assert fig.get_suptitle() == ""
+    finally:
+        con.close()
+
+
+def test_a_chart_is_redrawn_only_when_its_rows_change(warehouse: Path, tmp_path: Path):
+    out = tmp_path / "reports"
+    first = {c.name: c for c in build_report(warehouse, out).charts}
+    stamps = {name: (c.png.stat().st_mtime_ns, sha(c.png)) for name, c in first.items()}
+
+    second = {c.name: c for c in build_report(warehouse, out).charts}
+    assert {n: c.status for n, c in second.items()} == dict.fromkeys(ALL_CHARTS, "unchanged")
+    assert {n: (c.png.stat().st_mtime_ns, sha(c.png)) for n, c in second.items()} == stamps
+
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "UPDATE marts.fct_return_on_research SET return_on_research = 4.0 "
+        "WHERE entity = 'MSFT' AND window_kind = 'since_2022_11_30'"
+    )
+    con.execute("UPDATE marts.fct_growth_vs_utility SET pe_ttm = 99.0 WHERE ticker = 'BABA'")
+    # rows a chart does not plot (before the base date) change nothing
+    con.execute("UPDATE marts.fct_basket_gap_daily SET index_2022_11_30 = 1.0 WHERE date < DATE '2022-11-30'")
+    con.close()
+    third = {c.name: c for c in build_report(warehouse, out).charts}
+
+    assert third["return_on_research"].status == "drawn"
+    assert third["return_on_research"].fingerprint != first["return_on_research"].fingerprint
+    assert sha(third["return_on_research"].png) != stamps["return_on_research"][1]
+    # BABA's P/E is now known, so growth_vs_utility plots one more row: redrawn too
+    assert third["growth_vs_utility"].status == "drawn"
+    assert third["growth_vs_utility"].rows == 4
+    unchanged = ALL_CHARTS - {"return_on_research", "growth_vs_utility"}
+    assert {n for n, c in third.items() if c.status == "unchanged"} == unchanged
+    for name in unchanged:
+        assert (third[name].png.stat().st_mtime_ns, sha(third[name].png)) == stamps[name]
+
+
+def test_a_deleted_png_is_drawn_again_even_if_its_rows_did_not_change(warehouse: Path, tmp_path: Path):
+    out = tmp_path / "reports"
+    build_report(warehouse, out, charts=CHARTS[:1])
+    (out / "basket_indices.png").unlink()
+    result = build_report(warehouse, out, charts=CHARTS[:1])
+    assert result.charts[0].status == "drawn"
+    assert (out / "basket_indices.png").stat().st_size > 0
+
+
+def test_missing_or_empty_marts_are_noted_and_old_charts_removed(warehouse: Path, tmp_path: Path):
+    out = tmp_path / "reports"
+    build_report(warehouse, out)
+    con = duckdb.connect(str(warehouse))
+    con.execute("DROP TABLE marts.fct_event_study")
+    con.execute("DELETE FROM marts.fct_growth_vs_utility")
+    con.execute("UPDATE marts.fct_compute_access_gap SET compute_access_ratio = NULL")
+    con.execute("DROP TABLE marts.dim_export_control_event")  # optional input: the chart is still drawn
+    con.close()
+
+    result = {c.name: c for c in build_report(warehouse, out).charts}
+
+    assert result["event_study_cars"].status == "skipped"
+    assert result["event_study_cars"].note == "marts.fct_event_study is not in the warehouse."
+    assert result["growth_vs_utility"].status == "skipped"
+    assert result["growth_vs_utility"].note == "marts.fct_growth_vs_utility has no rows for this chart."
+    assert result["compute_access_ratio"].status == "skipped"
+    assert "no day with a compute access ratio" in result["compute_access_ratio"].note
+    assert result["basket_indices"].status == "drawn"  # redrawn without the event lines
+    for name in ("event_study_cars", "growth_vs_utility", "compute_access_ratio"):
+        assert result[name].png is None
+        assert not (out / f"{name}.png").exists()
+        assert not (out / f"{name}.json").exists()
+    page = (out / "index.html").read_text()
+    assert "Not drawn: marts.fct_event_study is not in the warehouse." in page
+    assert "Not drawn: marts.fct_growth_vs_utility has no rows for this chart." in page
+    assert 'src="event_study_cars.png' not in page
+
+
+def test_the_warehouse_file_is_only_read(warehouse: Path, tmp_path: Path):
+    before = sha(warehouse)
+    build_report(warehouse, tmp_path / "reports", charts=CHARTS[:2])
+    assert sha(warehouse) == before
+    assert not warehouse.with_name(warehouse.name + ".wal").exists()
+
+
+def test_no_warehouse_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    missing = tmp_path / "serving" / "aigap.duckdb"
+    with pytest.raises(ReportError, match=str(missing)):
+        build_report(missing, tmp_path / "reports")
+    assert main(["--db", str(missing), "--out", str(tmp_path / "reports")]) == 1
+    assert f"report: {missing}: no warehouse file here" in capsys.readouterr().err
+    assert not (tmp_path / "reports" / "index.html").exists()
+
+
+def test_main_prints_every_file_of_the_report(built, capsys: pytest.CaptureFixture[str]):
+    db, out, _ = built
+    assert main(["--db", str(db), "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1].split() == ["written", str(out / "index.html")]
+    # the charts were drawn by the fixture from the same rows: main finds them unchanged
+    for spec in CHARTS:
+        status = "unchanged (sample data)" if spec.name in SAMPLE_CHARTS else "unchanged"
+        assert any(
+            line.startswith(status + " ") and line.endswith(str(out / f"{spec.name}.png")) for line in lines
+        )
