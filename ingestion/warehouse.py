@@ -80,7 +80,7 @@ def _with_lineage(table: str, data: pa.Table, entry: LandedFile, loaded_at: date
         "loaded_at": loaded_at,
     }
     for name, typ in LINEAGE:
-        data = data.append_column(pa.field(name, typ), pa.array([values[name]] * n, type=typ))
+        data = data.append_column(pa.field(name, typ), pa.repeat(pa.scalar(values[name], typ), n))
     return data
 
 
@@ -133,8 +133,9 @@ def load_landed(
                     raise ValueError(
                         f"parser for {source} returned rows for raw.{table}, not one of {tables}"
                     )
-                arrow = _with_lineage(table, data, entry, loaded_at)  # noqa: F841 (read by DuckDB below)
-                con.execute(f"INSERT INTO raw.{table} BY NAME SELECT * FROM arrow")
+                con.register("_incoming", _with_lineage(table, data, entry, loaded_at))
+                con.execute(f"INSERT INTO raw.{table} BY NAME SELECT * FROM _incoming")
+                con.unregister("_incoming")
                 report.rows[table] = report.rows.get(table, 0) + data.num_rows
             con.execute("COMMIT")
         except Exception:

@@ -9,12 +9,14 @@ from orchestration.checks.raw_checks import RAW_CHECKS
 from orchestration.jobs import full_refresh
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_refresh
+from orchestration.sensors import fedreg_unreviewed_documents
 
 defs = dg.Definitions(
     assets=[*INGESTION_ASSETS, aigap_dbt, serving_copy],
     asset_checks=RAW_CHECKS,
     jobs=[full_refresh],
     schedules=[daily_refresh],
+    sensors=[fedreg_unreviewed_documents],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

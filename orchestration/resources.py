@@ -1,5 +1,6 @@
 """Resources: the DuckDB warehouse (holding the run lock) and the dbt CLI, both at AIGAP_HOME."""
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +27,7 @@ class WarehouseResource(DuckDBResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["WarehouseResource"]:
-        run_id = context.run_id if context.dagster_run else "no run"
+        run_id = context.run.run_id if context.run else "no run"
         with warehouse_lock(
             Path(self.lock_path),
             holder=f"dagster run {run_id}",
@@ -39,5 +40,10 @@ def build_resources() -> dict:
     SETTINGS.home.mkdir(parents=True, exist_ok=True)
     return {
         "duckdb": WarehouseResource(database=str(SETTINGS.db_path), lock_path=str(SETTINGS.lock_path)),
-        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir)),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project,
+            profiles_dir=str(dbt_project.profiles_dir),
+            # The dbt installed beside this Python, whether or not the venv is on PATH.
+            dbt_executable=str(Path(sys.executable).with_name("dbt")),
+        ),
     }

@@ -19,7 +19,7 @@ from orchestration.settings import SETTINGS
 def main() -> int:
     started = time.monotonic()
     instance = dg.DagsterInstance.get()
-    result = defs.get_job_def("full_refresh").execute_in_process(instance=instance, raise_on_error=False)
+    result = defs.resolve_job_def("full_refresh").execute_in_process(instance=instance, raise_on_error=False)
     wall = time.monotonic() - started
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]

@@ -871,7 +871,13 @@ def seed_fr_docs() -> list[tuple]:
 
 
 def fr_result(
-    num: str, title: str, kind: str, published: str, effective: str | None, page: int, abstract: str | None = None
+    num: str,
+    title: str,
+    kind: str,
+    published: str,
+    effective: str | None,
+    page: int,
+    abstract: str | None = None,
 ) -> dict:
     volume = int(published[:4]) - 1935  # FR volume 87 is 2022
     abstract = abstract or SYNTHETIC_ABSTRACT

@@ -90,7 +90,7 @@ def _raw_assets(source: str) -> dg.AssetsDefinition:
     @dg.multi_asset(name=f"raw_{source}", specs=specs, retry_policy=WRITER_RETRY)
     def load_raw(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
         with duckdb.get_connection() as con:
-            report = pipeline.load(con, SETTINGS, source, run_id=context.run_id)
+            report = pipeline.load(con, SETTINGS, source, run_id=context.run.run_id)
             totals = {
                 t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in module.RAW_TABLES
             }

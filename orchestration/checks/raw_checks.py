@@ -36,7 +36,7 @@ def _gx_check(table: str) -> dg.AssetChecksDefinition:
             ]
             record_check(
                 con,
-                run_id=context.run_id,
+                run_id=context.run.run_id,
                 check_name=f"gx_{table}",
                 layer="raw",
                 asset=f"raw.{table}",

@@ -1,0 +1,24 @@
+"""Test session set-up: every test run writes to its own temporary AIGAP_HOME.
+
+orchestration.settings reads the environment once at import, so the variables are set here,
+before any test module imports orchestration.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="aigap-test-"))
+os.environ["AIGAP_HOME"] = str(_SESSION_HOME / "warehouse")
+os.environ["DAGSTER_HOME"] = str(_SESSION_HOME / "dagster")
+os.environ.setdefault("AIGAP_SOURCE", "sample")
+for _var in (
+    "AIGAP_SAMPLE_DIR",
+    "AIGAP_UNIVERSE",
+    "AIGAP_SOURCE_FILINGS",
+    "AIGAP_SOURCE_PRICES",
+    "AIGAP_SOURCE_FX",
+    "AIGAP_SOURCE_FEDREG",
+):
+    os.environ.pop(_var, None)
+Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)

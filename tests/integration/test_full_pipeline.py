@@ -1,0 +1,143 @@
+"""The whole graph materialized in-process on the bundled sample, checked against hand computations.
+
+Expected values are computed here from the sample's raw files with plain csv/json, independently
+of the parsers and dbt models under test.
+"""
+
+import csv
+import json
+from datetime import date
+
+import dagster as dg
+import duckdb
+import pytest
+
+from ingestion.config import load_settings
+
+pytestmark = pytest.mark.slow
+
+SAMPLE = load_settings().sample_dir
+DAY = "2022-11-30"
+
+
+def close_on(symbol: str, day: str) -> float:
+    with open(SAMPLE / "prices" / "eod" / f"{symbol}.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["Date"] == day:
+                return float(row["Close"])
+    raise AssertionError(f"{symbol} has no bar on {day}")
+
+
+def fx_on(series: str, day: str) -> float:
+    with open(SAMPLE / "fx" / f"{series}.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["observation_date"] == day:
+                return float(row[series])
+    raise AssertionError(f"{series} has no value on {day}")
+
+
+def sec_shares_known_on(cik10: str, day: str) -> tuple[float, str]:
+    """Latest cover-page share count filed by ``day``: classes of one filing and date summed."""
+    facts = json.loads((SAMPLE / "sec" / "companyfacts" / f"CIK{cik10}.json").read_bytes())
+    rows = facts["facts"]["dei"]["EntityCommonStockSharesOutstanding"]["units"]["shares"]
+    known = [r for r in rows if r["filed"] <= day]
+    latest_end = max(r["end"] for r in known)
+    at_end = [r for r in known if r["end"] == latest_end]
+    latest_filed = max(r["filed"] for r in at_end)
+    chosen = [r for r in at_end if r["filed"] == latest_filed]
+    accn = chosen[0]["accn"]
+    return sum(r["val"] for r in chosen if r["accn"] == accn), latest_end
+
+
+def hkex_shares_known_on(day: str) -> float:
+    with open(SAMPLE / "hkex" / "tencent_annual.csv", newline="") as fh:
+        rows = [
+            r for r in csv.DictReader(fh) if r["metric"] == "shares_outstanding" and r["filed_date"] <= day
+        ]
+    return float(max(rows, key=lambda r: (r["period_end"], r["filed_date"]))["value"])
+
+
+@pytest.fixture(scope="module")
+def warehouse():
+    from orchestration.definitions import defs
+
+    result = defs.resolve_job_def("full_refresh").execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    settings = load_settings()
+    con = duckdb.connect(str(settings.serving_db_path), read_only=True)
+    yield con
+    con.close()
+
+
+def market_cap(con, ticker: str, day: str) -> float:
+    row = con.execute(
+        "select market_cap_usd from marts.fct_valuation_daily where ticker = ? and date = ?", [ticker, day]
+    ).fetchone()
+    assert row is not None, f"no valuation for {ticker} on {day}"
+    return row[0]
+
+
+def test_every_mart_has_rows_and_every_row_is_labelled_sample(warehouse):
+    for mart in ("dim_company", "fct_fundamentals", "fct_valuation_daily", "fct_basket_gap_daily"):
+        assert warehouse.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
+    for mart in ("fct_fundamentals", "fct_valuation_daily", "fct_basket_gap_daily"):
+        not_sample = warehouse.execute(f"select count(*) from marts.{mart} where not is_sample").fetchone()[0]
+        assert not_sample == 0, mart
+
+
+def test_msft_market_cap_is_close_times_shares(warehouse):
+    shares, _ = sec_shares_known_on("0000789019", DAY)
+    expected = close_on("MSFT.US", DAY) * shares
+    assert market_cap(warehouse, "MSFT", DAY) == pytest.approx(expected, rel=1e-9)
+
+
+def test_baba_market_cap_divides_ordinary_shares_by_the_ads_ratio(warehouse):
+    shares, _ = sec_shares_known_on("0001577552", DAY)
+    expected = close_on("BABA.US", DAY) * shares / 8  # 1 ADS = 8 ordinary shares since 2019-07-30
+    assert market_cap(warehouse, "BABA", DAY) == pytest.approx(expected, rel=1e-9)
+
+
+def test_tencent_market_cap_converts_hkd_at_that_days_rate(warehouse):
+    expected = close_on("0700.HK", DAY) * hkex_shares_known_on(DAY) / fx_on("DEXHKUS", DAY)
+    assert market_cap(warehouse, "0700.HK", DAY) == pytest.approx(expected, rel=1e-9)
+
+
+def test_us_basket_on_launch_day_is_the_sum_of_hand_computed_members_and_index_100(warehouse):
+    googl_shares, _ = sec_shares_known_on("0001652044", DAY)  # three share classes summed
+    caps = {
+        "MSFT": close_on("MSFT.US", DAY) * sec_shares_known_on("0000789019", DAY)[0],
+        "GOOGL": close_on("GOOGL.US", DAY) * googl_shares,
+        "AMZN": close_on("AMZN.US", DAY) * sec_shares_known_on("0001018724", DAY)[0],
+    }
+    row = warehouse.execute(
+        "select market_cap_usd, index_2022_11_30 from marts.fct_basket_gap_daily where basket = 'US' and date = ?",
+        [DAY],
+    ).fetchone()
+    assert row[0] == pytest.approx(sum(caps.values()), rel=1e-9)
+    assert row[1] == pytest.approx(100.0)
+    cn = warehouse.execute(
+        "select index_2022_11_30 from marts.fct_basket_gap_daily where basket = 'CN' and date = ?", [DAY]
+    ).fetchone()
+    assert cn[0] == pytest.approx(100.0)
+
+
+def test_fiscal_years_follow_each_companys_year_end(warehouse):
+    def fiscal(ticker, period_end, period):
+        return warehouse.execute(
+            "select distinct fiscal_year from marts.fct_fundamentals "
+            "where ticker = ? and metric = 'revenue' and period_end = ? and fiscal_period = ?",
+            [ticker, date.fromisoformat(period_end), period],
+        ).fetchall()
+
+    assert fiscal("BABA", "2023-03-31", "FY") == [(2023,)]  # year ends 31 March
+    assert fiscal("MSFT", "2023-06-30", "FY") == [(2023,)]  # year ends 30 June
+    assert fiscal("MSFT", "2022-09-30", "Q1") == [(2023,)]  # first quarter of FY2023
+    assert fiscal("GOOGL", "2022-12-31", "FY") == [(2022,)]
+
+
+def test_serving_file_and_parquet_published(warehouse):
+    settings = load_settings()
+    for mart in ("dim_company", "fct_fundamentals", "fct_valuation_daily", "fct_basket_gap_daily"):
+        path = settings.parquet_dir / f"{mart}.parquet"
+        rows = duckdb.connect().execute(f"select count(*) from '{path}'").fetchone()[0]
+        assert rows == warehouse.execute(f"select count(*) from marts.{mart}").fetchone()[0]
