@@ -18,6 +18,7 @@ help:
 	@echo "make test    the test suite"
 	@echo "make dev     the Dagster UI on http://127.0.0.1:3000"
 	@echo "make check   ruff (lint + format check)"
+	@echo "make report  charts and the HTML page from the serving file (also part of make run)"
 	@echo "make bench   benchmarks that print figures"
 	@echo "make sample  regenerate the bundled sample (deterministic)"
 
@@ -48,6 +49,9 @@ dev: $(MANIFEST)
 check: .venv/.installed
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+
+report: .venv/.installed
+	$(RUN) python -m ingestion.report
 
 bench: $(MANIFEST)
 	$(RUN) python bench/run_all.py

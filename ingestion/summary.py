@@ -33,4 +33,5 @@ def print_summary(settings: Settings, *, run_id: str, wall_seconds: float) -> No
     print(f"  warehouse   {settings.db_path}")
     print(f"  serving     {settings.serving_db_path}   (open read-only: duckdb -readonly <file>)")
     print(f"  parquet     {settings.parquet_dir}/")
+    print(f"  report      {settings.reports_dir / 'index.html'}")
     print(f"  landing     {settings.landing_dir}/")
