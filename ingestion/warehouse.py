@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.errors import BadSourceFile
 from ingestion.landing import LandedFile, LandingIntegrityError, LandingZone
@@ -91,6 +92,37 @@ def _loaded_versions(con: duckdb.DuckDBPyConnection, tables: list[str]) -> set[t
     return seen
 
 
+def _parse_or_quarantine(
+    con: duckdb.DuckDBPyConnection,
+    zone: LandingZone,
+    entry: LandedFile,
+    parse: Parser,
+    report: LoadReport,
+    run_id: str,
+    at: datetime,
+) -> dict[str, pa.Table] | None:
+    """Parse one landed file; a bad or tampered file is recorded in quarantine and gives None."""
+    try:
+        return parse(entry, zone.read(entry))
+    except (BadSourceFile, LandingIntegrityError) as exc:
+        reason = exc.reason if isinstance(exc, BadSourceFile) else str(exc)
+        log.error("rejected %s (%s): %s", entry.path, entry.key, reason)
+        report.rejected.append((entry.path, reason))
+        con.execute(
+            "INSERT INTO quarantine.landing_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [entry.source, entry.key, entry.path, entry.sha256, entry.url, reason, run_id, at],
+        )
+        return None
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, entry: LandedFile, at: datetime
+) -> None:
+    con.register("_incoming", _with_lineage(table, data, entry, at))
+    con.execute(f"INSERT INTO raw.{table} BY NAME SELECT * FROM _incoming")
+    con.unregister("_incoming")
+
+
 def load_landed(
     con: duckdb.DuckDBPyConnection,
     zone: LandingZone,
@@ -113,16 +145,8 @@ def load_landed(
         if (key, entry.sha256) in loaded:
             report.unchanged.append(key)
             continue
-        try:
-            parsed = parse(entry, zone.read(entry))
-        except (BadSourceFile, LandingIntegrityError) as exc:
-            reason = exc.reason if isinstance(exc, BadSourceFile) else str(exc)
-            log.error("rejected %s (%s): %s", entry.path, key, reason)
-            report.rejected.append((entry.path, reason))
-            con.execute(
-                "INSERT INTO quarantine.landing_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [source, key, entry.path, entry.sha256, entry.url, reason, run_id, loaded_at],
-            )
+        parsed = _parse_or_quarantine(con, zone, entry, parse, report, run_id, loaded_at)
+        if parsed is None:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -133,9 +157,7 @@ def load_landed(
                     raise ValueError(
                         f"parser for {source} returned rows for raw.{table}, not one of {tables}"
                     )
-                con.register("_incoming", _with_lineage(table, data, entry, loaded_at))
-                con.execute(f"INSERT INTO raw.{table} BY NAME SELECT * FROM _incoming")
-                con.unregister("_incoming")
+                _insert(con, table, data, entry, loaded_at)
                 report.rows[table] = report.rows.get(table, 0) + data.num_rows
             con.execute("COMMIT")
         except Exception:
@@ -144,4 +166,54 @@ def load_landed(
         report.loaded.append(key)
         log.info("loaded %s (%s) into %s", entry.path, key, ", ".join(parsed))
     log.info(report.summary())
+    return report
+
+
+def load_window(
+    con: duckdb.DuckDBPyConnection,
+    zone: LandingZone,
+    entries: list[LandedFile],
+    parse: Parser,
+    table: str,
+    *,
+    entity_column: str,
+    date_column: str,
+    start: date,
+    end: date,
+    run_id: str = "",
+) -> LoadReport:
+    """Replace the rows of ``table`` dated ``start``..``end`` for each entity the files cover.
+
+    The rule for daily-partitioned data: reloading a day deletes that day's rows (of the entities
+    present in the landed files) and inserts the landed ones, whatever file they came from before,
+    so a day is never duplicated. Rows outside the window are left alone.
+    """
+    ensure_schemas(con)
+    report = LoadReport(source=entries[0].source if entries else table)
+    loaded_at = datetime.now(UTC)
+    for entry in entries:
+        parsed = _parse_or_quarantine(con, zone, entry, parse, report, run_id, loaded_at)
+        if parsed is None or table not in parsed:
+            continue
+        data = parsed[table]
+        days = data[date_column]
+        data = data.filter(
+            pc.and_(pc.greater_equal(days, pa.scalar(start)), pc.less_equal(days, pa.scalar(end)))
+        )
+        entities = pc.unique(parsed[table][entity_column]).to_pylist()
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(
+                f"DELETE FROM raw.{table} WHERE {entity_column} IN (SELECT unnest(?)) "
+                f"AND {date_column} BETWEEN ? AND ?",
+                [entities, start, end],
+            )
+            _insert(con, table, data, entry, loaded_at)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        report.rows[table] = report.rows.get(table, 0) + data.num_rows
+        report.loaded.append(entry.key)
+    log.info("%s for %s..%s", report.summary(), start, end)
     return report

@@ -3,6 +3,8 @@
 Landing keys, one per provider document and symbol (the universe's ``price_symbol``):
 
 - ``eod/<SYMBOL>``    CSV ``Date,Open,High,Low,Close,Adjusted_close,Volume`` -> raw.prices_daily
+  (live: ``eod/<SYMBOL>/<from>_<to>``, one document per requested date range; the bars of a day are
+  loaded by date, delete-then-insert, see ``ingestion.price_days``)
 - ``splits/<SYMBOL>`` JSON ``[{"date": .., "split": "new/old"}]``              -> raw.price_events
 - ``div/<SYMBOL>``    JSON ``[{"date": .., "value": .., ...}]``                -> raw.price_events
 
@@ -41,8 +43,6 @@ DEFAULT_SINCE = date(2019, 1, 1)
 REQUESTS_PER_SECOND = 5.0
 USER_AGENT = "aigap/0.1 (prices)"
 EOD_HEADER = ["Date", "Open", "High", "Low", "Close", "Adjusted_close", "Volume"]
-# landing key prefix -> suffix of the document (also the file name in the sample snapshot)
-KINDS = {"eod": ".csv", "splits": ".json", "div": ".json"}
 _SPLIT = re.compile(r"^\s*([0-9.]+)\s*/\s*([0-9.]+)\s*$")
 
 
@@ -54,10 +54,37 @@ def symbols(listings: list[Listing]) -> list[str]:
 # -- landing -----------------------------------------------------------------------------
 
 
+BAR_KINDS = {"eod": ".csv"}
+EVENT_KINDS = {"splits": ".json", "div": ".json"}
+
+
 def land_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
+    return land_bars_sample(settings, zone, listings) + land_events_sample(settings, zone, listings)
+
+
+def land_live(
+    settings: Settings,
+    zone: LandingZone,
+    listings: list[Listing],
+    *,
+    since: date = DEFAULT_SINCE,
+    retries: int = 5,
+    backoff: float = 0.5,
+) -> list[LandedFile]:
+    """Every bar since ``since`` and the whole event histories (what ``load_all`` and a full load want)."""
+    token = _token(settings)
+    requests_ = _bar_requests(settings, listings, token, since, None) + _event_requests(
+        settings, listings, token, since
+    )
+    return _fetch_all(settings, zone, requests_, retries=retries, backoff=backoff)
+
+
+def _land_sample_kinds(
+    settings: Settings, zone: LandingZone, listings: list[Listing], kinds: dict[str, str]
+) -> list[LandedFile]:
     landed: list[LandedFile] = []
     for symbol in symbols(listings):
-        for kind, suffix in KINDS.items():
+        for kind, suffix in kinds.items():
             rel = f"prices/{kind}/{symbol}{suffix}"
             path = settings.sample_dir / rel
             if not path.is_file():
@@ -81,7 +108,116 @@ def land_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) 
     return landed
 
 
-def land_live(
+def land_bars_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
+    """The snapshot keeps one whole-history CSV per symbol; the loader takes the days it is asked for."""
+    return _land_sample_kinds(settings, zone, listings, BAR_KINDS)
+
+
+def land_events_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
+    return _land_sample_kinds(settings, zone, listings, EVENT_KINDS)
+
+
+def _token(settings: Settings) -> str:
+    token = settings.prices_api_token
+    if not token:
+        raise ConfigError(
+            "prices in live mode need an EODHD API token: set AIGAP_PRICES_API_TOKEN "
+            "(or AIGAP_SOURCE_PRICES=sample to use the bundled sample)"
+        )
+    return token
+
+
+def _fetch_all(
+    settings: Settings,
+    zone: LandingZone,
+    requests_: list[tuple[str, str, str, dict]],
+    *,
+    retries: int,
+    backoff: float,
+) -> list[LandedFile]:
+    """Fetch (key, url, suffix, params) documents; land them all, then fail naming the ones that failed."""
+    landed: list[LandedFile] = []
+    failures: list[str] = []
+    with make_session(
+        user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND, retries=retries, backoff=backoff
+    ) as session:
+        latest = zone.latest(SOURCE)
+        for key, url, suffix, params in requests_:
+            try:
+                landed.append(
+                    fetch_to_landing(
+                        session,
+                        zone,
+                        source=SOURCE,
+                        key=key,
+                        url=url,
+                        params=params,
+                        suffix=suffix,
+                        latest=latest,
+                    )
+                )
+            except SourceFetchError as exc:
+                # One unknown symbol must not keep the others' prices out: land the rest, then fail.
+                log.error("%s", exc)
+                failures.append(str(exc))
+    if failures:
+        raise SourceFetchError(f"{len(failures)} EODHD request(s) failed: " + "; ".join(failures))
+    return landed
+
+
+def bar_key(symbol: str, start: date, end: date | None) -> str:
+    """``eod/<SYMBOL>`` for the whole history, ``eod/<SYMBOL>/<from>_<to>`` for a date range."""
+    return f"eod/{symbol}" if end is None else f"eod/{symbol}/{start.isoformat()}_{end.isoformat()}"
+
+
+def _bar_requests(
+    settings: Settings, listings: list[Listing], token: str, start: date, end: date | None
+) -> list[tuple[str, str, str, dict]]:
+    base = settings.base_urls[SOURCE]
+    window = {"from": start.isoformat()} | ({"to": end.isoformat()} if end else {})
+    return [
+        (
+            bar_key(symbol, start, end),
+            f"{base}/api/eod/{symbol}",
+            ".csv",
+            {"api_token": token, "period": "d", "fmt": "csv", **window},
+        )
+        for symbol in symbols(listings)
+    ]
+
+
+def _event_requests(
+    settings: Settings, listings: list[Listing], token: str, since: date
+) -> list[tuple[str, str, str, dict]]:
+    base = settings.base_urls[SOURCE]
+    return [
+        (
+            f"{kind}/{symbol}",
+            f"{base}/api/{kind}/{symbol}",
+            suffix,
+            {"api_token": token, "from": since.isoformat(), "fmt": "json"},
+        )
+        for symbol in symbols(listings)
+        for kind, suffix in EVENT_KINDS.items()
+    ]
+
+
+def land_bars_live(
+    settings: Settings,
+    zone: LandingZone,
+    listings: list[Listing],
+    start: date,
+    end: date | None,
+    *,
+    retries: int = 5,
+    backoff: float = 0.5,
+) -> list[LandedFile]:
+    """Daily bars of every symbol between ``start`` and ``end`` (inclusive), one request per symbol."""
+    requests_ = _bar_requests(settings, listings, _token(settings), start, end)
+    return _fetch_all(settings, zone, requests_, retries=retries, backoff=backoff)
+
+
+def land_events_live(
     settings: Settings,
     zone: LandingZone,
     listings: list[Listing],
@@ -90,51 +226,17 @@ def land_live(
     retries: int = 5,
     backoff: float = 0.5,
 ) -> list[LandedFile]:
-    """Fetch bars, splits and dividends from ``since`` on for every symbol of the universe."""
-    token = settings.prices_api_token
-    if not token:
-        raise ConfigError(
-            "prices in live mode need an EODHD API token: set AIGAP_PRICES_API_TOKEN "
-            "(or AIGAP_SOURCE_PRICES=sample to use the bundled sample)"
-        )
-    base = settings.base_urls[SOURCE]
-    landed: list[LandedFile] = []
-    failures: list[str] = []
-    with make_session(
-        user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND, retries=retries, backoff=backoff
-    ) as session:
-        latest = zone.latest(SOURCE)
-        for symbol in symbols(listings):
-            for kind, suffix in KINDS.items():
-                params = {"api_token": token, "from": since.isoformat()}
-                params |= {"period": "d", "fmt": "csv"} if kind == "eod" else {"fmt": "json"}
-                try:
-                    landed.append(
-                        fetch_to_landing(
-                            session,
-                            zone,
-                            source=SOURCE,
-                            key=f"{kind}/{symbol}",
-                            url=f"{base}/api/{kind}/{symbol}",
-                            params=params,
-                            suffix=suffix,
-                            latest=latest,
-                        )
-                    )
-                except SourceFetchError as exc:
-                    # One unknown symbol must not keep the others' prices out: land the rest, then fail.
-                    log.error("%s", exc)
-                    failures.append(str(exc))
-    if failures:
-        raise SourceFetchError(f"{len(failures)} EODHD request(s) failed: " + "; ".join(failures))
-    return landed
+    """Split and dividend histories of every symbol (small documents, fetched whole)."""
+    requests_ = _event_requests(settings, listings, _token(settings), since)
+    return _fetch_all(settings, zone, requests_, retries=retries, backoff=backoff)
 
 
 # -- parsing -----------------------------------------------------------------------------
 
 
 def parse(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:
-    kind, _, symbol = entry.key.partition("/")
+    kind, _, rest = entry.key.partition("/")
+    symbol = rest.split("/", 1)[0]  # live bar keys carry their date range after the symbol
     if kind == "eod":
         return {"prices_daily": parse_eod_csv(body, entry.path, symbol)}
     if kind == "splits":

@@ -84,8 +84,9 @@ def test_prices_live_requests_land_and_load(tmp_path):
         settings = settings_for(tmp_path, server)
         zone = LandingZone(settings.landing_dir)
         landed = prices.land_live(settings, zone, LISTINGS, since=date(2023, 1, 1))
+    # Bars first (the daily-partitioned asset lands only these), then each symbol's events.
     assert [e.key for e in landed] == [
-        "eod/MSFT.US", "splits/MSFT.US", "div/MSFT.US", "eod/0700.HK", "splits/0700.HK", "div/0700.HK",
+        "eod/MSFT.US", "eod/0700.HK", "splits/MSFT.US", "div/MSFT.US", "splits/0700.HK", "div/0700.HK",
     ]  # fmt: skip
     assert all(e.status == 200 and not e.is_sample for e in landed)
     (eod,) = server.requests_for("/api/eod/MSFT.US")

@@ -36,10 +36,10 @@ def test_land_sample_lands_each_symbols_documents(tmp_path):
     zone = LandingZone(settings.landing_dir)
     landed = prices.land_sample(settings, zone, LISTINGS)
     # 0700.HK has no split or dividend file in this snapshot: its bars alone are landed.
-    assert [e.key for e in landed] == ["eod/MSFT.US", "splits/MSFT.US", "div/MSFT.US", "eod/0700.HK"]
+    assert [e.key for e in landed] == ["eod/MSFT.US", "eod/0700.HK", "splits/MSFT.US", "div/MSFT.US"]
     assert all(e.is_sample for e in landed)
     assert landed[0].url == "sample://prices/eod/MSFT.US.csv"
-    assert zone.read(landed[3]) == (FIXTURES / "prices" / "eod" / "0700.HK.csv").read_bytes()
+    assert zone.read(landed[1]) == (FIXTURES / "prices" / "eod" / "0700.HK.csv").read_bytes()
     assert set(zone.latest("prices")) == {e.key for e in landed}
 
 
