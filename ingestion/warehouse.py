@@ -4,6 +4,12 @@ One rule for every source: the newest landed file per key replaces that key's ra
 (delete-then-insert inside one transaction), so reloading never duplicates and a file that was
 already loaded with the same sha256 is skipped. A file that fails to parse is recorded in
 ``quarantine.landing_files`` with its reason and never reaches raw.
+
+Rows of a file that parses but break a row-level rule (ingestion/row_rules.py) go to
+``quarantine.<raw table>`` instead of raw: the raw columns, lineage included, plus ``reason``,
+``run_id`` and ``quarantined_at``. Quarantine mirrors raw: it is replaced per landing key together
+with raw, in the same transaction, so it always shows the rows kept out of the file raw holds for
+that key (history per run is in ``audit.check_results``, check ``row_rules_<table>``).
 """
 
 from __future__ import annotations
@@ -18,9 +24,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingestion import row_rules
+from ingestion.audit import record_check
 from ingestion.errors import BadSourceFile
 from ingestion.landing import LandedFile, LandingIntegrityError, LandingZone
 from ingestion.raw_tables import LINEAGE, TABLES, arrow_schema, create_table_sql
+from ingestion.universe import UniverseError, parse_universe, universe_table
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +53,12 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for table in TABLES:
         con.execute(create_table_sql(table))
+        # same columns as raw (lineage included), plus why, which run and when
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS quarantine.{table} AS SELECT *, "
+            "NULL::VARCHAR AS reason, NULL::VARCHAR AS run_id, NULL::TIMESTAMPTZ AS quarantined_at "
+            f"FROM raw.{table} LIMIT 0"
+        )
     con.execute(QUARANTINE_DDL)
 
 
@@ -54,11 +69,18 @@ class LoadReport:
     unchanged: list[str] = field(default_factory=list)  # keys already loaded with the same bytes
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (landing path, reason)
     rows: dict[str, int] = field(default_factory=dict)  # rows written per raw table
+    # rows kept out of raw by a row-level rule, per raw table (they are in quarantine.<table>)
+    quarantined: dict[str, int] = field(default_factory=dict)
+    # the same, per raw table and rule name (a row breaking two rules counts under both)
+    quarantined_by_rule: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def summary(self) -> str:
         rows = ", ".join(f"{t}={n}" for t, n in sorted(self.rows.items())) or "no rows"
+        kept_out = sum(self.quarantined.values())
+        quarantined = ", ".join(f"{t}={n}" for t, n in sorted(self.quarantined.items()) if n)
         return (
             f"{self.source}: {len(self.loaded)} file(s) loaded ({rows}), "
+            f"{kept_out} row(s) quarantined{f' ({quarantined})' if kept_out else ''}, "
             f"{len(self.unchanged)} unchanged, {len(self.rejected)} rejected"
         )
 
@@ -85,11 +107,91 @@ def _with_lineage(table: str, data: pa.Table, entry: LandedFile, loaded_at: date
     return data
 
 
-def _loaded_versions(con: duckdb.DuckDBPyConnection, tables: list[str]) -> set[tuple[str, str]]:
+def _landed_universe(zone: LandingZone) -> pa.Table | None:
+    """The newest landed universe that parses (what raw.universe holds once manual is loaded).
+
+    None when no usable universe was landed yet: the universe rules are then left out (logged).
+    """
+    entries = [e for e in zone.manifest("manual") if e.key == "universe" and e.status in (200, 304)]
+    for entry in reversed(entries):
+        try:
+            return universe_table(parse_universe(zone.read(entry), entry.path))
+        except (UniverseError, LandingIntegrityError):
+            continue
+    return None
+
+
+def _loaded_versions(
+    con: duckdb.DuckDBPyConnection, tables: list[str], *, with_universe: bool
+) -> set[tuple[str, str]]:
+    """(key, sha256) of every file already in raw or quarantine and still judged the same way.
+
+    A file is judged again when the universe moved under it: rows in raw whose symbol, ticker or
+    CIK left the universe, or rows quarantined as "not in the universe" whose symbol is back.
+    """
     seen: set[tuple[str, str]] = set()
+    stale: set[str] = set()
     for table in tables:
-        seen.update(con.execute(f"SELECT DISTINCT source_key, sha256 FROM raw.{table}").fetchall())
-    return seen
+        for schema in ("raw", "quarantine"):
+            seen.update(con.execute(f"SELECT DISTINCT source_key, sha256 FROM {schema}.{table}").fetchall())
+        rule = row_rules.UNIVERSE_RULES.get(table)
+        if with_universe and rule is not None:
+            known = f"(SELECT {rule.universe_column} FROM _universe WHERE {rule.universe_column} IS NOT NULL)"
+            stale.update(
+                key
+                for (key,) in con.execute(
+                    f"SELECT DISTINCT source_key FROM raw.{table} WHERE {rule.column} NOT IN {known} "
+                    f"UNION SELECT DISTINCT source_key FROM quarantine.{table} "
+                    f"WHERE {rule.column} IN {known} AND contains(reason, ?)",
+                    [row_rules.NOT_IN_UNIVERSE],
+                ).fetchall()
+            )
+    return {(key, sha) for key, sha in seen if key not in stale}
+
+
+def _insert_checked(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    data: pa.Table,
+    *,
+    with_universe: bool,
+    run_id: str,
+    quarantined_at: datetime,
+) -> tuple[int, int, dict[str, int]]:
+    """Insert good rows into raw.<table>, rule-breaking ones into quarantine.<table>.
+
+    Returns (rows to raw, rows to quarantine, quarantined rows per rule).
+    """
+    con.register("_incoming", data)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _checked AS "
+            + row_rules.checked_sql(table, "_incoming", with_universe=with_universe)
+        )
+    finally:
+        con.unregister("_incoming")
+    con.execute(
+        f"INSERT INTO raw.{table} BY NAME "
+        "SELECT * EXCLUDE (reason, failed_rules) FROM _checked WHERE len(failed_rules) = 0"
+    )
+    con.execute(
+        f"INSERT INTO quarantine.{table} BY NAME "
+        "SELECT * EXCLUDE (failed_rules), ? AS run_id, ? AS quarantined_at "
+        "FROM _checked WHERE len(failed_rules) > 0",
+        [run_id, quarantined_at],
+    )
+    good, bad = con.execute(
+        "SELECT count(*) FILTER (WHERE len(failed_rules) = 0), count(*) FILTER (WHERE len(failed_rules) > 0) "
+        "FROM _checked"
+    ).fetchone()
+    by_rule = dict(
+        con.execute(
+            "SELECT rule, count(*) FROM (SELECT unnest(failed_rules) AS rule FROM _checked) "
+            "GROUP BY rule ORDER BY rule"
+        ).fetchall()
+    )
+    con.execute("DROP TABLE _checked")
+    return good, bad, by_rule
 
 
 def _parse_or_quarantine(
@@ -116,11 +218,73 @@ def _parse_or_quarantine(
 
 
 def _insert(
-    con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, entry: LandedFile, at: datetime
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    data: pa.Table,
+    entry: LandedFile,
+    at: datetime,
+    report: LoadReport,
+    *,
+    with_universe: bool,
+    run_id: str,
 ) -> None:
-    con.register("_incoming", _with_lineage(table, data, entry, at))
-    con.execute(f"INSERT INTO raw.{table} BY NAME SELECT * FROM _incoming")
-    con.unregister("_incoming")
+    """Insert one file's rows of ``table``: good rows to raw, rule-breaking rows to quarantine."""
+    good, bad, by_rule = _insert_checked(
+        con,
+        table,
+        _with_lineage(table, data, entry, at),
+        with_universe=with_universe,
+        run_id=run_id,
+        quarantined_at=at,
+    )
+    report.rows[table] = report.rows.get(table, 0) + good
+    report.quarantined[table] = report.quarantined.get(table, 0) + bad
+    merged = report.quarantined_by_rule.setdefault(table, {})
+    for rule, n in by_rule.items():
+        merged[rule] = merged.get(rule, 0) + n
+    if bad:
+        log.warning(
+            "%s (%s): %d row(s) of raw.%s quarantined (%s)",
+            entry.path,
+            entry.key,
+            bad,
+            table,
+            ", ".join(f"{r}={n}" for r, n in by_rule.items()),
+        )
+
+
+def _with_universe(con: duckdb.DuckDBPyConnection, zone: LandingZone, source: str, tables: list[str]) -> bool:
+    """Register the landed universe as ``_universe`` when a table has a universe rule; True if so."""
+    if not any(t in row_rules.UNIVERSE_RULES for t in tables):
+        return False
+    universe = _landed_universe(zone)
+    if universe is None:
+        log.warning("%s: no universe landed yet, rows are not checked against it this time", source)
+        return False
+    con.register("_universe", universe)
+    return True
+
+
+def _record_row_rules(
+    con: duckdb.DuckDBPyConnection, report: LoadReport, tables: list[str], run_id: str
+) -> None:
+    """One audit.check_results row per table that received rows: how many the rules kept out."""
+    for table in tables:
+        if table in report.rows or table in report.quarantined:
+            record_check(
+                con,
+                run_id=run_id,
+                check_name=f"row_rules_{table}",
+                layer="raw",
+                asset=f"raw.{table}",
+                passed=not report.quarantined.get(table),
+                blocking=False,
+                failing_rows=report.quarantined.get(table, 0),
+                detail={
+                    "rows_loaded": report.rows.get(table, 0),
+                    "quarantined_by_rule": report.quarantined_by_rule.get(table, {}),
+                },
+            )
 
 
 def load_landed(
@@ -133,38 +297,49 @@ def load_landed(
     run_id: str = "",
     keys: set[str] | None = None,
 ) -> LoadReport:
-    """Load the newest landed file of every key of ``source`` (or only ``keys``) into raw."""
+    """Load the newest landed file of every key of ``source`` (or only ``keys``) into raw.
+
+    Rows that break a row-level rule go to quarantine.<table> (``LoadReport.quarantined``).
+    """
     ensure_schemas(con)
     report = LoadReport(source=source)
-    loaded = _loaded_versions(con, tables)
-    loaded_at = datetime.now(UTC)
-    latest = zone.latest(source)
-    for key, entry in sorted(latest.items()):
-        if keys is not None and key not in keys:
-            continue
-        if (key, entry.sha256) in loaded:
-            report.unchanged.append(key)
-            continue
-        parsed = _parse_or_quarantine(con, zone, entry, parse, report, run_id, loaded_at)
-        if parsed is None:
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for table in tables:
-                con.execute(f"DELETE FROM raw.{table} WHERE source_key = ?", [key])
-            for table, data in parsed.items():
-                if table not in tables:
-                    raise ValueError(
-                        f"parser for {source} returned rows for raw.{table}, not one of {tables}"
+    with_universe = _with_universe(con, zone, source, tables)
+    try:
+        loaded = _loaded_versions(con, tables, with_universe=with_universe)
+        loaded_at = datetime.now(UTC)
+        latest = zone.latest(source)
+        for key, entry in sorted(latest.items()):
+            if keys is not None and key not in keys:
+                continue
+            if (key, entry.sha256) in loaded:
+                report.unchanged.append(key)
+                continue
+            parsed = _parse_or_quarantine(con, zone, entry, parse, report, run_id, loaded_at)
+            if parsed is None:
+                continue
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for table in tables:
+                    con.execute(f"DELETE FROM raw.{table} WHERE source_key = ?", [key])
+                    con.execute(f"DELETE FROM quarantine.{table} WHERE source_key = ?", [key])
+                for table, data in parsed.items():
+                    if table not in tables:
+                        raise ValueError(
+                            f"parser for {source} returned rows for raw.{table}, not one of {tables}"
+                        )
+                    _insert(
+                        con, table, data, entry, loaded_at, report, with_universe=with_universe, run_id=run_id
                     )
-                _insert(con, table, data, entry, loaded_at)
-                report.rows[table] = report.rows.get(table, 0) + data.num_rows
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        report.loaded.append(key)
-        log.info("loaded %s (%s) into %s", entry.path, key, ", ".join(parsed))
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            report.loaded.append(key)
+            log.info("loaded %s (%s) into %s", entry.path, key, ", ".join(parsed))
+    finally:
+        if with_universe:
+            con.unregister("_universe")
+    _record_row_rules(con, report, tables, run_id)
     log.info(report.summary())
     return report
 
@@ -186,34 +361,43 @@ def load_window(
 
     The rule for daily-partitioned data: reloading a day deletes that day's rows (of the entities
     present in the landed files) and inserts the landed ones, whatever file they came from before,
-    so a day is never duplicated. Rows outside the window are left alone.
+    so a day is never duplicated. Rows outside the window are left alone. Row-level rules apply
+    as in ``load_landed``: the window's quarantined rows are replaced alongside its raw rows.
     """
     ensure_schemas(con)
     report = LoadReport(source=entries[0].source if entries else table)
     loaded_at = datetime.now(UTC)
-    for entry in entries:
-        parsed = _parse_or_quarantine(con, zone, entry, parse, report, run_id, loaded_at)
-        if parsed is None or table not in parsed:
-            continue
-        data = parsed[table]
-        days = data[date_column]
-        data = data.filter(
-            pc.and_(pc.greater_equal(days, pa.scalar(start)), pc.less_equal(days, pa.scalar(end)))
-        )
-        entities = pc.unique(parsed[table][entity_column]).to_pylist()
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(
-                f"DELETE FROM raw.{table} WHERE {entity_column} IN (SELECT unnest(?)) "
-                f"AND {date_column} BETWEEN ? AND ?",
-                [entities, start, end],
+    with_universe = _with_universe(con, zone, report.source, [table])
+    try:
+        for entry in entries:
+            parsed = _parse_or_quarantine(con, zone, entry, parse, report, run_id, loaded_at)
+            if parsed is None or table not in parsed:
+                continue
+            data = parsed[table]
+            days = data[date_column]
+            data = data.filter(
+                pc.and_(pc.greater_equal(days, pa.scalar(start)), pc.less_equal(days, pa.scalar(end)))
             )
-            _insert(con, table, data, entry, loaded_at)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        report.rows[table] = report.rows.get(table, 0) + data.num_rows
-        report.loaded.append(entry.key)
+            entities = pc.unique(parsed[table][entity_column]).to_pylist()
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for schema in ("raw", "quarantine"):
+                    con.execute(
+                        f"DELETE FROM {schema}.{table} WHERE {entity_column} IN (SELECT unnest(?)) "
+                        f"AND {date_column} BETWEEN ? AND ?",
+                        [entities, start, end],
+                    )
+                _insert(
+                    con, table, data, entry, loaded_at, report, with_universe=with_universe, run_id=run_id
+                )
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            report.loaded.append(entry.key)
+    finally:
+        if with_universe:
+            con.unregister("_universe")
+    _record_row_rules(con, report, [table], run_id)
     log.info("%s for %s..%s", report.summary(), start, end)
     return report
