@@ -15,21 +15,11 @@ from datetime import date
 
 import pandas as pd
 
+from ingestion.row_rules import METRICS  # one list of metrics for the rules and the suite
+
 log = logging.getLogger(__name__)
 
 ACCESSION_PATTERN = r"^\d{10}-\d{2}-\d{6}$"
-METRICS = [
-    "revenue",
-    "rd_expense",
-    "net_income",
-    "operating_income",
-    "capex",
-    "depreciation_amortization",
-    "cash",
-    "short_term_investments",
-    "total_debt",
-    "shares_outstanding",
-]
 
 
 @dataclass(frozen=True)

@@ -209,7 +209,7 @@ RULES: dict[str, list[Rule]] = {
         Rule(
             "money_not_in_currency",
             f"taxonomy = 'us-gaap' AND concept IN {_sql_list(MONETARY_CONCEPTS)} "
-            f"AND NOT regexp_full_match(unit, '{CURRENCY_PATTERN}')",
+            f"AND trim(unit) <> '' AND NOT regexp_full_match(unit, '{CURRENCY_PATTERN}')",
             _fmt("{}:{} is an amount of money, reported in {}", "taxonomy", "concept", "unit"),
             "an amount of money reported in shares (or another non-currency unit)",
         ),
@@ -227,7 +227,7 @@ RULES: dict[str, list[Rule]] = {
         ),
         Rule(
             "unknown_metric",
-            f"lower(trim(metric)) NOT IN {_sql_list(METRICS)}",
+            f"metric IS NULL OR metric NOT IN {_sql_list(METRICS)}",
             _fmt("unknown metric {}", "metric"),
             "a metric aigap does not know",
         ),
