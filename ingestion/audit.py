@@ -42,3 +42,77 @@ def record_check(
             datetime.now(UTC),
         ],
     )
+
+
+# dbt's result status -> audit status (GX and the row rules write passed/failed)
+_DBT_STATUS = {"pass": "passed", "fail": "failed", "warn": "warned", "error": "error", "skipped": "skipped"}
+_DBT_LAYERS = ("staging", "intermediate", "marts")
+
+
+def _dbt_tested(node: dict, manifest: dict) -> tuple[str, str]:
+    """(layer, asset) of the model, seed or source a dbt test is about, e.g. ("raw", "raw.fx_rates")."""
+    target = node.get("attached_node") or (node.get("depends_on", {}).get("nodes") or [None])[0]
+    if node.get("resource_type") == "unit_test":
+        target = next(iter(node.get("depends_on", {}).get("nodes") or []), target)
+    if target is None:
+        return "dbt", "dbt"
+    if target.startswith("source."):
+        source = manifest.get("sources", {}).get(target, {})
+        schema = source.get("schema") or source.get("source_name") or "raw"
+        return "raw", f"{schema}.{source.get('name') or target.rsplit('.', 1)[-1]}"
+    tested = manifest.get("nodes", {}).get(target, {})
+    name = tested.get("name") or target.rsplit(".", 1)[-1]
+    fqn = tested.get("fqn") or []
+    layer = next((part for part in fqn if part in _DBT_LAYERS), tested.get("resource_type") or "dbt")
+    schema = (tested.get("config") or {}).get("schema") or layer
+    return layer, f"{schema}.{name}"
+
+
+def record_dbt_results(
+    con: duckdb.DuckDBPyConnection, *, run_id: str, run_results: dict, manifest: dict
+) -> int:
+    """Keep every dbt test and unit test of one ``dbt build`` in audit.check_results.
+
+    ``run_results`` and ``manifest`` are dbt's run_results.json and manifest.json of that invocation
+    (dagster-dbt: ``invocation.get_artifact(...)``). Status is passed, failed, warned, error or
+    skipped; ``blocking`` is true for error-severity tests (dbt build skips what is downstream of a
+    failing one); ``failing_rows`` is dbt's failure count. Returns the number of rows recorded.
+    """
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    con.execute(DDL)
+    checked_at = datetime.now(UTC)
+    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    rows = []
+    for result in run_results.get("results", []):
+        unique_id = result.get("unique_id", "")
+        kind = unique_id.split(".", 1)[0]
+        if kind not in ("test", "unit_test"):
+            continue
+        node = nodes.get(unique_id, {"resource_type": kind})
+        node.setdefault("resource_type", kind)
+        layer, asset = _dbt_tested(node, manifest)
+        severity = str((node.get("config") or {}).get("severity") or "error").lower()
+        status = _DBT_STATUS.get(str(result.get("status")), str(result.get("status")))
+        detail = {
+            "unique_id": unique_id,
+            "kind": kind,
+            "severity": severity,
+            "message": result.get("message"),
+            "execution_time": result.get("execution_time"),
+        }
+        rows.append(
+            [
+                run_id,
+                node.get("name") or unique_id.rsplit(".", 1)[-1],
+                layer,
+                asset,
+                status,
+                severity == "error",
+                result.get("failures") or 0,
+                orjson.dumps(detail, default=str).decode(),
+                checked_at,
+            ]
+        )
+    if rows:
+        con.executemany("INSERT INTO audit.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return len(rows)
