@@ -51,9 +51,8 @@ _DBT_LAYERS = ("staging", "intermediate", "marts")
 
 def _dbt_tested(node: dict, manifest: dict) -> tuple[str, str]:
     """(layer, asset) of the model, seed or source a dbt test is about, e.g. ("raw", "raw.fx_rates")."""
-    target = node.get("attached_node") or (node.get("depends_on", {}).get("nodes") or [None])[0]
-    if node.get("resource_type") == "unit_test":
-        target = next(iter(node.get("depends_on", {}).get("nodes") or []), target)
+    # a generic test names the node it is attached to; a singular or unit test, the models it reads
+    target = node.get("attached_node") or next(iter((node.get("depends_on") or {}).get("nodes") or []), None)
     if target is None:
         return "dbt", "dbt"
     if target.startswith("source."):
