@@ -290,3 +290,13 @@ def checked_sql(table: str, relation: str, *, with_universe: bool) -> str:
         f"SELECT *, concat_ws('; ', {reasons}) AS reason, "
         f"list_filter([{names}], lambda x: x IS NOT NULL) AS failed_rules FROM {relation}"
     )
+
+
+def count_bad_sql(table: str, relation: str, *, with_universe: bool) -> str:
+    """How many of ``relation``'s rows break a rule: one cheap pass, so good files skip the split."""
+    rules = rules_for(table, with_universe=with_universe)
+    if not rules:
+        return "SELECT 0"
+    # the predicates go in the select list: a window (duplicate_date) is not allowed in WHERE
+    flags = " OR ".join(f"coalesce({r.when}, false)" for r in rules)
+    return f"SELECT count(*) FILTER (WHERE bad) FROM (SELECT {flags} AS bad FROM {relation})"

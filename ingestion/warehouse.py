@@ -164,6 +164,12 @@ def _insert_checked(
     """
     con.register("_incoming", data)
     try:
+        (bad,) = con.execute(
+            row_rules.count_bad_sql(table, "_incoming", with_universe=with_universe)
+        ).fetchone()
+        if not bad:  # the usual case: no row to keep out, insert as is
+            con.execute(f"INSERT INTO raw.{table} BY NAME SELECT * FROM _incoming")
+            return data.num_rows, 0, {}
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _checked AS "
             + row_rules.checked_sql(table, "_incoming", with_universe=with_universe)
