@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from datetime import date
 from types import ModuleType
 
 import duckdb
@@ -24,7 +25,7 @@ import duckdb
 from ingestion.config import Settings
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.universe import Listing, read_universe
-from ingestion.warehouse import LoadReport, load_landed
+from ingestion.warehouse import LoadReport, load_landed, load_window
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,99 @@ def load(
     run_id: str = "",
     keys: set[str] | None = None,
 ) -> LoadReport:
+    """Load the newest landed file of every key (or of ``keys``) of ``source`` into raw."""
+    if source == "prices":
+        return _load_all_prices(con, settings, run_id=run_id)
     module = source_module(source)
     zone = LandingZone(settings.landing_dir)
     return load_landed(con, zone, module.SOURCE, module.parse, module.RAW_TABLES, run_id=run_id, keys=keys)
+
+
+# -- prices: bars by day (partitioned), events whole -------------------------------------------
+# Bars are replaced by date window, not by landing key, so that a day loaded from a whole-history
+# file and later from a one-day request is still one row.
+ALL_DAYS = (date(1900, 1, 1), date(2999, 12, 31))
+
+
+def _prices():
+    from ingestion.sources import prices
+
+    return prices
+
+
+def price_bar_keys(settings: Settings, listings: list[Listing], start: date, end: date) -> list[str]:
+    """The landing keys holding the bars of ``start``..``end`` in the current mode."""
+    prices = _prices()
+    if settings.is_sample("prices"):
+        return [prices.bar_key(s, start, None) for s in prices.symbols(listings)]
+    return [prices.bar_key(s, start, end) for s in prices.symbols(listings)]
+
+
+def land_price_bars(
+    settings: Settings, start: date, end: date, listings: list[Listing] | None = None
+) -> list[LandedFile]:
+    prices = _prices()
+    zone = LandingZone(settings.landing_dir)
+    listings = listings if listings is not None else read_universe(settings.universe_path)
+    if settings.is_sample("prices"):
+        return prices.land_bars_sample(settings, zone, listings)
+    return prices.land_bars_live(settings, zone, listings, start, end)
+
+
+def load_price_bars(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    start: date,
+    end: date,
+    *,
+    run_id: str = "",
+    listings: list[Listing] | None = None,
+) -> LoadReport:
+    prices = _prices()
+    zone = LandingZone(settings.landing_dir)
+    listings = listings if listings is not None else read_universe(settings.universe_path)
+    latest = zone.latest(prices.SOURCE)
+    keys = price_bar_keys(settings, listings, start, end)
+    missing = [k for k in keys if k not in latest]
+    if missing:
+        raise FileNotFoundError(
+            f"no landed bars for {', '.join(missing)} ({start}..{end}): materialize landing/prices first"
+        )
+    entries = [latest[k] for k in keys]
+    return load_window(
+        con, zone, entries, prices.parse, "prices_daily",
+        entity_column="symbol", date_column="date", start=start, end=end, run_id=run_id,
+    )  # fmt: skip
+
+
+def land_price_events(settings: Settings, listings: list[Listing] | None = None) -> list[LandedFile]:
+    prices = _prices()
+    zone = LandingZone(settings.landing_dir)
+    listings = listings if listings is not None else read_universe(settings.universe_path)
+    if settings.is_sample("prices"):
+        return prices.land_events_sample(settings, zone, listings)
+    return prices.land_events_live(settings, zone, listings)
+
+
+def load_price_events(con: duckdb.DuckDBPyConnection, settings: Settings, *, run_id: str = "") -> LoadReport:
+    prices = _prices()
+    zone = LandingZone(settings.landing_dir)
+    keys = {k for k in zone.latest(prices.SOURCE) if k.split("/", 1)[0] in prices.EVENT_KINDS}
+    return load_landed(con, zone, prices.SOURCE, prices.parse, ["price_events"], run_id=run_id, keys=keys)
+
+
+def _load_all_prices(con: duckdb.DuckDBPyConnection, settings: Settings, *, run_id: str) -> LoadReport:
+    """Whole-history bars (one file per symbol) and every event file, as ``load_all`` wants."""
+    prices = _prices()
+    zone = LandingZone(settings.landing_dir)
+    whole = [e for k, e in sorted(zone.latest(prices.SOURCE).items()) if k.startswith("eod/") and k.count("/") == 1]
+    bars = load_window(
+        con, zone, whole, prices.parse, "prices_daily",
+        entity_column="symbol", date_column="date", start=ALL_DAYS[0], end=ALL_DAYS[1], run_id=run_id,
+    )  # fmt: skip
+    events = load_price_events(con, settings, run_id=run_id)
+    events.loaded += bars.loaded
+    events.rejected += bars.rejected
+    events.rows |= bars.rows
+    events.source = prices.SOURCE
+    return events

@@ -8,7 +8,7 @@ from ingestion.config import Settings
 from ingestion.serving import list_marts
 
 
-def print_summary(settings: Settings, *, run_id: str, wall_seconds: float) -> None:
+def print_summary(settings: Settings, *, run_ids: list[str], wall_seconds: float) -> None:
     with duckdb.connect(str(settings.serving_db_path), read_only=True) as con:
         marts = list_marts(con)
         rows = {m: con.execute(f'SELECT count(*) FROM marts."{m}"').fetchone()[0] for m in marts}
@@ -22,7 +22,7 @@ def print_summary(settings: Settings, *, run_id: str, wall_seconds: float) -> No
         ).fetchall()
     sample = any(r[4] for r in latest)
     print()
-    print(f"aigap run {run_id} succeeded in {wall_seconds:.0f}s" + ("  [SAMPLE DATA]" if sample else ""))
+    print(f"aigap full refresh succeeded in {wall_seconds:.0f}s ({len(run_ids)} runs)" + ("  [SAMPLE DATA]" if sample else ""))
     print("rows per mart:")
     for mart, n in rows.items():
         print(f"  marts.{mart:<32} {n:>10,}")

@@ -59,10 +59,10 @@ def hkex_shares_known_on(day: str) -> float:
 
 @pytest.fixture(scope="module")
 def warehouse():
-    from orchestration.definitions import defs
+    from orchestration.run import run_all
 
-    result = defs.resolve_job_def("full_refresh").execute_in_process(instance=dg.DagsterInstance.ephemeral())
-    assert result.success
+    results = run_all(dg.DagsterInstance.ephemeral())
+    assert [r.success for r in results] == [True, True, True]
     settings = load_settings()
     con = duckdb.connect(str(settings.serving_db_path), read_only=True)
     yield con
