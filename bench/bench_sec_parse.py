@@ -1,16 +1,20 @@
 """Benchmark of the SEC companyfacts parser: ``python bench/bench_sec_parse.py``.
 
 Generates 200+ deterministic companyfacts documents of realistic size (real ones are 1-10 MB)
-into ``.bench/sec`` (git-ignored; reused on the next run), parses each with ``sec.parse`` and writes
-the Arrow tables into a DuckDB raw table the way the loader does, then prints throughput per core
-and the peak resident memory. The target is >= 70 MB/s per core and < 1 GB.
+into ``.bench/sec`` (git-ignored; reused on the next run), parses each with ``sec.parse`` several
+times over (``--repeat``; one summary line per pass, with the load average, as the machine is
+shared), then once more writing the Arrow tables into a DuckDB raw table the way the loader does.
+The target is >= 70 MB/s per core for the parse and < 1 GB peak resident memory; the verdict uses
+the median pass. About a minute with the inputs cached (more on a busy machine).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
+import statistics
 import sys
 import time
 from datetime import UTC, datetime
@@ -138,7 +142,8 @@ def _entry(path: Path, body_len: int) -> LandedFile:
         key=f"companyfacts/CIK{cik10}",
         url=f"bench://{path.name}",
         status=200,
-        fetched_at="2024-01-01T00:00:00.000000+00:00",
+        # after every generated filing (the loader quarantines facts filed after their fetch)
+        fetched_at="2026-01-01T00:00:00.000000+00:00",
         sha256="0" * 64,
         bytes=body_len,
         path=str(path),
@@ -148,9 +153,12 @@ def _entry(path: Path, body_len: int) -> LandedFile:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3, help="parse passes over the files (default 3)")
     parser.add_argument("--no-duckdb", action="store_true", help="parse only, do not write into DuckDB")
-    parser.add_argument("--check", action="store_true", help="exit 1 when below the targets")
+    parser.add_argument("--check", action="store_true", help="exit 1 when the median pass misses a target")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
 
     t0 = time.perf_counter()
     paths = ensure_files(args.files, BENCH_DIR / "companyfacts")
@@ -161,65 +169,103 @@ def main() -> None:
     fixture = REPO / "tests" / "fixtures" / "sec" / "companyfacts" / "CIK0000789019.json"
     sec.parse(_entry(fixture, 0), fixture.read_bytes())
 
-    # 1. Parse alone: the figure the target is about. Nothing else runs in the process, so the
-    #    process CPU time is the parser's (per core: one thread does the work).
-    total_bytes = rows = 0
-    parse_cpu = parse_wall = 0.0
-    for path in paths:
-        body = path.read_bytes()  # reading is not parsing: keep disk time out of the figure
-        c, w = time.process_time(), time.perf_counter()
-        table = sec.parse(_entry(path, len(body)), body)["sec_companyfacts"]
-        parse_cpu += time.process_time() - c
-        parse_wall += time.perf_counter() - w
-        total_bytes += len(body)
-        rows += table.num_rows
-        del body, table
-    mb = total_bytes / 1e6
-    rate = mb / parse_cpu
+    # 1. Parse alone, the figure the target is about, several passes: the machine is shared, so
+    #    one pass says little. Nothing else runs in the process, so its CPU time is the parser's
+    #    (per core: one thread does the work); the load average says how busy the machine was.
+    rates = []
+    for run in range(1, args.repeat + 1):
+        total_bytes = rows = 0
+        cpu = wall = 0.0
+        for path in paths:
+            body = path.read_bytes()  # reading is not parsing: keep disk time out of the figure
+            c, w = time.process_time(), time.perf_counter()
+            table = sec.parse(_entry(path, len(body)), body)["sec_companyfacts"]
+            cpu += time.process_time() - c
+            wall += time.perf_counter() - w
+            total_bytes += len(body)
+            rows += table.num_rows
+            del body, table
+        mb = total_bytes / 1e6
+        rates.append(mb / cpu)
+        print(
+            _summary("sec companyfacts parse", len(paths), mb, mb / cpu, _peak_rss_mb())
+            + f"  [pass {run}/{args.repeat}: {rows:,} facts, cpu {cpu:.1f}s, wall {wall:.1f}s, "
+            f"load {_load()}]",
+            flush=True,
+        )
+    median = statistics.median(rates)
     parse_peak_mb = _peak_rss_mb()
+    met = median >= TARGET_MB_PER_S and parse_peak_mb < TARGET_PEAK_MB
     print(
-        f"sec companyfacts parse: {len(paths)} files, {mb:.0f} MB, {rate:.0f} MB/s per core, "
-        f"peak RSS {parse_peak_mb:.0f} MB"
+        f"sec companyfacts parse over {len(rates)} passes: median {median:.1f} MB/s per core "
+        f"(min {min(rates):.1f}, max {max(rates):.1f}), peak RSS {parse_peak_mb:.0f} MB: "
+        + ("OK" if met else "BELOW TARGET (other work on the machine lowers the rate: see the load)"),
+        flush=True,
     )
-    print(f"  {rows:,} facts; cpu {parse_cpu:.1f}s, wall {parse_wall:.1f}s ({mb / parse_wall:.0f} MB/s)")
 
-    # 2. Parse and write into DuckDB the way warehouse.load_landed does (lineage columns, then
-    #    INSERT BY NAME), for the end-to-end figure; DuckDB's own threads count in the CPU time.
+    # 2. Parse and write into DuckDB the way warehouse.load_landed does (lineage columns, the
+    #    row rules, INSERT BY NAME into raw or quarantine), for the end-to-end figure. DuckDB's own
+    #    threads count in the CPU time. The universe rule is left out: the bench CIKs are in no
+    #    universe. Nothing is landed (no copy, no sha256): that is the landing zone's cost.
     if not args.no_duckdb:
         import duckdb
 
-        from ingestion.warehouse import _with_lineage, ensure_schemas
+        from ingestion.warehouse import _insert_checked, _with_lineage, ensure_schemas
 
         db_path = BENCH_DIR / "bench.duckdb"
         db_path.unlink(missing_ok=True)
         con = duckdb.connect(str(db_path))
         ensure_schemas(con)
         c, w = time.process_time(), time.perf_counter()
+        in_parse = 0.0
         for path in paths:
             body = path.read_bytes()
             entry = _entry(path, len(body))
+            p = time.process_time()
             table = sec.parse(entry, body)["sec_companyfacts"]
-            arrow = _with_lineage("sec_companyfacts", table, entry, datetime.now(UTC))  # noqa: F841
-            con.execute("INSERT INTO raw.sec_companyfacts BY NAME SELECT * FROM arrow")
+            in_parse += time.process_time() - p
+            now = datetime.now(UTC)
+            arrow = _with_lineage("sec_companyfacts", table, entry, now)
+            _insert_checked(
+                con, "sec_companyfacts", arrow, with_universe=False, run_id="bench", quarantined_at=now
+            )
             del body, table, arrow
         load_cpu, load_wall = time.process_time() - c, time.perf_counter() - w
         loaded = con.execute("SELECT count(*) FROM raw.sec_companyfacts").fetchone()[0]
+        kept_out = con.execute("SELECT count(*) FROM quarantine.sec_companyfacts").fetchone()[0]
         con.close()
         db_path.unlink(missing_ok=True)
-        if loaded != rows:
-            raise SystemExit(f"raw.sec_companyfacts has {loaded:,} rows, parsed {rows:,}")
+        if loaded != rows or kept_out:
+            raise SystemExit(
+                f"raw.sec_companyfacts has {loaded:,} rows and quarantine {kept_out:,}, parsed {rows:,}"
+            )
+        peak = _peak_rss_mb()
         print(
-            f"  parse + DuckDB insert: {mb / load_cpu:.0f} MB/s per core (cpu {load_cpu:.1f}s, "
-            f"wall {load_wall:.1f}s), {loaded:,} rows in raw.sec_companyfacts, peak RSS {_peak_rss_mb():.0f} MB"
+            f"sec companyfacts parse + DuckDB insert: {len(paths)} files, {mb:.0f} MB, "
+            f"{mb / load_cpu:.1f} MB/s per core (DuckDB's threads included), {mb / load_wall:.1f} MB/s "
+            f"wall, peak RSS {peak:.0f} MB (the rate target is for the parse alone; < {TARGET_PEAK_MB} MB): "
+            + ("OK" if peak < TARGET_PEAK_MB else "OVER MEMORY")
+            + f"  [{loaded:,} rows in raw.sec_companyfacts, cpu {load_cpu:.1f}s (parse {in_parse:.1f}s, "
+            f"the rest DuckDB), wall {load_wall:.1f}s, load {_load()}]",
+            flush=True,
         )
+        met = met and peak < TARGET_PEAK_MB
 
-    met = rate >= TARGET_MB_PER_S and _peak_rss_mb() < TARGET_PEAK_MB
-    print(
-        f"  targets: >= {TARGET_MB_PER_S} MB/s per core and < {TARGET_PEAK_MB} MB peak: "
-        + ("met" if met else "NOT met (other work on the machine lowers the rate: rerun when it is idle)")
-    )
     if args.check and not met:
         raise SystemExit(1)
+
+
+def _summary(what: str, files: int, mb: float, rate: float, peak_mb: float) -> str:
+    ok = rate >= TARGET_MB_PER_S and peak_mb < TARGET_PEAK_MB
+    return (
+        f"{what}: {files} files, {mb:.0f} MB, {rate:.1f} MB/s per core, peak RSS {peak_mb:.0f} MB "
+        f"(target >= {TARGET_MB_PER_S} MB/s, < {TARGET_PEAK_MB} MB): " + ("OK" if ok else "BELOW TARGET")
+    )
+
+
+def _load() -> str:
+    """The 1-minute load average and the cores: 2.3/2 means the parser shared the CPUs."""
+    return f"{os.getloadavg()[0]:.2f}/{os.cpu_count()}"
 
 
 def _peak_rss_mb() -> float:

@@ -199,6 +199,87 @@ def test_company_without_facts_gives_no_rows():
     assert table.schema == arrow_schema("sec_companyfacts")
 
 
+def test_null_fiscal_year_and_period_and_unknown_keys_are_kept_as_null():
+    # SEC writes "fy": null, "fp": null on some older facts, and may add keys: neither is an error.
+    def change(d):
+        d["facts"]["us-gaap"]["Assets"]["units"]["USD"][0].update(fy=None, fp=None, segment={"x": 1})
+
+    rows = facts(edited(change)).to_pylist()
+    assets = [(r["value"], r["fiscal_year"], r["fiscal_period"]) for r in rows if r["concept"] == "Assets"]
+    # the second Assets fact is untouched: MSFT's Q1 of fiscal 2024 (quarter ending 2023-09-30)
+    assert assets == [(411976000000.0, None, None), (445785000000.0, 2024, "Q1")]
+
+
+def test_null_accession_number_is_rejected_like_a_missing_one():
+    body = edited(lambda d: d["facts"]["us-gaap"]["Revenues"]["units"]["USD"][0].update(accn=None))
+    with pytest.raises(BadSourceFile) as err:
+        facts(body)
+    assert err.value.reason == "facts/us-gaap/Revenues/units/USD[0] has no 'accn'"
+
+
+def test_textual_fiscal_year_is_rejected_naming_the_fact():
+    body = edited(lambda d: d["facts"]["us-gaap"]["Revenues"]["units"]["USD"][0].update(fy="2023"))
+    with pytest.raises(BadSourceFile) as err:
+        facts(body)
+    assert err.value.reason.startswith("facts/us-gaap/Revenues/units/USD[0]: fy '2023' is refused")
+
+
+def test_value_beyond_float64_is_rejected():
+    body = edited(lambda d: d["facts"]["us-gaap"]["Assets"]["units"]["USD"][0].update(val=0))
+    body = body.replace(b'"val":0,', b'"val":1' + b"0" * 400 + b",", 1)
+    with pytest.raises(BadSourceFile) as err:
+        facts(body)
+    assert err.value.reason.startswith("facts/us-gaap/Assets/units/USD[0]: val 1000")
+    assert err.value.reason.endswith("is beyond the range of a float64")
+
+
+def test_concept_without_units_is_rejected_naming_it():
+    body = edited(lambda d: d["facts"]["us-gaap"]["Revenues"].pop("units"))
+    with pytest.raises(BadSourceFile) as err:
+        facts(body)
+    assert err.value.reason == "facts/us-gaap/Revenues has no 'units'"
+
+
+def test_unit_that_is_not_a_list_of_facts_is_rejected_naming_it():
+    body = edited(lambda d: d["facts"]["us-gaap"]["Assets"]["units"].update(USD={"val": 1}))
+    with pytest.raises(BadSourceFile) as err:
+        facts(body)
+    assert err.value.reason.startswith("facts/us-gaap/Assets/units/USD: expected `array`")
+
+
+def test_taxonomy_that_is_not_an_object_is_rejected_naming_it():
+    body = edited(lambda d: d["facts"].update(dei=[]))
+    with pytest.raises(BadSourceFile) as err:
+        facts(body)
+    assert err.value.reason.startswith("facts/dei: expected `object`")
+
+
+def test_many_facts_keep_their_concept_and_order_across_batches():
+    # Facts are turned into Arrow a few thousand at a time: a document longer than one batch,
+    # with one unit list longer than a batch on its own, must come out whole and in order.
+    template = {"end": "2023-06-30", "accn": "0000950170-23-035122", "form": "10-K", "filed": "2023-07-27"}
+    sizes = {"First": 5, "Long": sec._BATCH_FACTS + 7, "Last": sec._BATCH_FACTS - 3}
+
+    def change(d):
+        d["facts"] = {
+            "us-gaap": {
+                name: {"units": {"USD": [dict(template, val=i) for i in range(size)]}}
+                for name, size in sizes.items()
+            }
+        }
+
+    table = facts(edited(change))
+    assert table.num_rows == 5 + (sec._BATCH_FACTS + 7) + (sec._BATCH_FACTS - 3)
+    concepts = table.column("concept").to_pylist()
+    values = table.column("value").to_pylist()
+    expected_concepts = [name for name, size in sizes.items() for _ in range(size)]
+    expected_values = [float(i) for size in sizes.values() for i in range(size)]
+    assert concepts == expected_concepts
+    assert values == expected_values
+    assert set(table.column("unit").to_pylist()) == {"USD"}
+    assert set(table.column("taxonomy").to_pylist()) == {"us-gaap"}
+
+
 # -- submissions -----------------------------------------------------------------------
 
 
