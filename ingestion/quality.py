@@ -222,17 +222,37 @@ def _for_gx(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _plain(value: object) -> object:
+    """An example value as JSON can hold it (dates and timestamps as ISO text) for check metadata."""
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    isoformat = getattr(value, "isoformat", None)
+    if callable(isoformat):
+        return isoformat()
+    item = getattr(value, "item", None)  # numpy scalars: float64 subclasses float but is not JSON to orjson
+    return _plain(item()) if callable(item) else str(value)
+
+
 def validate(table: str, frame: pd.DataFrame, *, today: date | None = None) -> SuiteOutcome:
     """Validate one raw table's rows against its suite."""
     import great_expectations as gx
 
     context, datasource = _context()
-    suite_name = f"raw.{table}"
+    today = today or date.today()
+    # "not in the future" is relative to a day: one suite per table and day, so a long-lived process
+    # (dagster dev) and a test asking about another day never reuse a suite built for a different one
+    suite_name = f"raw.{table}@{today.isoformat()}"
     try:
         suite = context.suites.get(suite_name)
     except Exception:  # GX raises its own not-found error type
         suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
-        for expectation in _expectations(table, today or date.today()):
+        for expectation in _expectations(table, today):
             suite.add_expectation(expectation)
     try:
         asset = datasource.get_asset(table)
@@ -249,7 +269,7 @@ def validate(table: str, frame: pd.DataFrame, *, today: date | None = None) -> S
             column=r.expectation_config.kwargs.get("column"),
             success=bool(r.success),
             unexpected_count=r.result.get("unexpected_count"),
-            partial_unexpected=list(r.result.get("partial_unexpected_list") or [])[:5],
+            partial_unexpected=[_plain(v) for v in list(r.result.get("partial_unexpected_list") or [])[:5]],
         )
         for r in result.results
     ]

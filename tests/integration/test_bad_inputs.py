@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 import orjson
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -348,6 +349,13 @@ def test_great_expectations_backstop_passes_on_raw_and_fails_on_what_was_kept_ou
         ("expect_column_values_to_be_between", "date"),
         ("expect_column_pair_values_a_to_be_greater_than_b", None),
     }
+    # The examples reach Dagster metadata as JSON: dates as ISO text, not pandas Timestamps.
+    examples = orjson.dumps([o.partial_unexpected for o in outcome.failed]).decode()
+    assert "2024-07-01" in examples
+    # "The future" depends on the day asked about; a suite built for one day is not reused for another.
+    bar_of_july_1 = kept_out[kept_out["date"] == pd.Timestamp("2024-07-01")]
+    assert not quality.validate("prices_daily", bar_of_july_1, today=date(2024, 6, 28)).success
+    assert quality.validate("prices_daily", bar_of_july_1, today=date(2024, 7, 1)).success
 
 
 def test_the_window_loader_quarantines_the_same_rows(home):
