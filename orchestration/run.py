@@ -13,6 +13,7 @@ import sys
 import time
 
 import dagster as dg
+import duckdb
 
 from ingestion.summary import print_summary
 from orchestration.definitions import defs
@@ -20,24 +21,56 @@ from orchestration.partitions import SEC_COMPANIES, TRADING_DAYS
 from orchestration.settings import SETTINGS
 
 
-def _range(partitions: dg.PartitionsDefinition) -> dict[str, str]:
-    keys = partitions.get_partition_keys()
-    return {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+def _range(first: str, last: str) -> dict[str, str]:
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+
+
+def missing_days(instance: dg.DagsterInstance) -> list[str]:
+    """Days whose bars are not loaded yet, and always the latest day (it may have been partial).
+
+    Dagster's record of materialized partitions says what is loaded; if the warehouse file has no
+    bars at all (a new AIGAP_HOME beside an old DAGSTER_HOME), every day is missing.
+    """
+    keys = TRADING_DAYS.get_partition_keys()
+    done = instance.get_materialized_partitions(dg.AssetKey(["raw", "prices_daily"]))
+    if done and not _warehouse_has_bars():
+        done = set()
+    return [k for k in keys[:-1] if k not in done] + keys[-1:]
+
+
+def _warehouse_has_bars() -> bool:
+    if not SETTINGS.db_path.exists():
+        return False
+    with duckdb.connect(str(SETTINGS.db_path), read_only=True) as con:
+        found = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'prices_daily'"
+        ).fetchone()[0]
+        return bool(found) and con.execute("SELECT count(*) > 0 FROM raw.prices_daily").fetchone()[0]
 
 
 def run_all(instance: dg.DagsterInstance) -> list[dg.ExecuteInProcessResult]:
-    """The three runs of a full refresh, stopping at the first that fails."""
+    """The three runs of a full refresh, stopping at the first that fails.
+
+    Filings: every company. Price bars: from the first missing day to the latest (a first run
+    loads the whole history; later runs only what is new). Then everything downstream.
+    """
+    companies = SEC_COMPANIES.get_partition_keys()
+    days = missing_days(instance)
     plan = [
-        ("filings_by_company", _range(SEC_COMPANIES)),
-        ("prices_by_day", _range(TRADING_DAYS)),
+        ("filings_by_company", _range(companies[0], companies[-1])),
+        ("prices_by_day", _range(days[0], days[-1])),
         ("full_refresh", {}),
     ]
     results = []
     for job, tags in plan:
         started = time.monotonic()
-        result = defs.resolve_job_def(job).execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+        result = defs.resolve_job_def(job).execute_in_process(
+            instance=instance, tags=tags, raise_on_error=False
+        )
         results.append(result)
-        print(f"run {result.run_id} {job}: {'ok' if result.success else 'FAILED'} in {time.monotonic() - started:.0f}s")
+        print(
+            f"run {result.run_id} {job}: {'ok' if result.success else 'FAILED'} in {time.monotonic() - started:.0f}s"
+        )
         if not result.success:
             break
     return results

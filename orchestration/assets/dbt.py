@@ -4,8 +4,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
 
+from ingestion.previews import preview_markdown, row_count
 from orchestration.dbt_project import dbt_project
 
 
@@ -29,10 +32,41 @@ class AigapDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = AigapDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
 
 
+# The marts an analyst opens first: their materializations carry a preview table in the UI.
+PREVIEWED = {"fct_valuation_daily", "fct_basket_gap_daily", "fct_fundamentals", "fct_compute_access_gap",
+             "fct_event_study", "fct_return_on_research", "fct_growth_vs_utility"}  # fmt: skip
+
+
+def _with_table_metadata(context: dg.AssetExecutionContext, events: list, db_path: str) -> list:
+    """Row counts for every table dbt built, previews for the key marts.
+
+    dbt holds the DuckDB file while it runs, so this reads once dbt has finished.
+    """
+    with duckdb.connect(db_path, read_only=True) as con:
+        enriched = []
+        for event in events:
+            key = context.asset_key_for_output(event.output_name) if isinstance(event, dg.Output) else None
+            if key is not None and key.path[0] == "marts":
+                table = key.path[-1]
+                metadata = {"dagster/row_count": row_count(con, "marts", table)}
+                if table in PREVIEWED:
+                    metadata["preview"] = dg.MetadataValue.md(preview_markdown(con, "marts", table))
+                event = event.with_metadata({**event.metadata, **metadata})
+            enriched.append(event)
+    return enriched
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=TRANSLATOR)
-def aigap_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """All seeds, models and tests in one `dbt build`: framework start-up dominates, so one call."""
-    yield from dbt.cli(["build"], context=context).stream()
+def aigap_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+    """All seeds, models and tests in one `dbt build`: framework start-up dominates, so one call.
+
+    Requires the warehouse resource so the run lock is held while dbt writes.
+    """
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    events = list(invocation.stream())
+    yield from _with_table_metadata(context, events, duckdb.database)
+    if not invocation.is_successful():
+        raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log above")
 
 
 MART_KEYS = sorted((k for k in aigap_dbt.keys if k.path[0] == "marts"), key=lambda k: k.to_user_string())
