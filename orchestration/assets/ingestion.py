@@ -63,7 +63,9 @@ def _raw_results(context, con, report: LoadReport, tables: list[str]):
                 "files_loaded": len(report.loaded),
                 "files_unchanged": len(report.unchanged),
                 "files_rejected": len(report.rejected),
-                "rejections": dg.MetadataValue.md("\n".join(f"- `{p}`: {r}" for p, r in report.rejected) or "none"),
+                "rejections": dg.MetadataValue.md(
+                    "\n".join(f"- `{p}`: {r}" for p, r in report.rejected) or "none"
+                ),
             },
         )
 
@@ -177,7 +179,9 @@ def _window(context):
 def landing_prices(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     start, end = _window(context)
     context.log.info(f"price bars {start}..{end}")
-    return _landing_result(context, pipeline.land_price_bars(SETTINGS, start, end, LISTINGS), "prices", _mode("prices"))
+    return _landing_result(
+        context, pipeline.land_price_bars(SETTINGS, start, end, LISTINGS), "prices", _mode("prices")
+    )
 
 
 @dg.multi_asset(
@@ -190,7 +194,9 @@ def landing_prices(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 def raw_prices(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     start, end = _window(context)
     with duckdb.get_connection() as con:
-        report = pipeline.load_price_bars(con, SETTINGS, start, end, run_id=context.run.run_id, listings=LISTINGS)
+        report = pipeline.load_price_bars(
+            con, SETTINGS, start, end, run_id=context.run.run_id, listings=LISTINGS
+        )
         yield from _raw_results(context, con, report, ["prices_daily"])
 
 
