@@ -147,7 +147,9 @@ def _load_all_prices(con: duckdb.DuckDBPyConnection, settings: Settings, *, run_
     """Whole-history bars (one file per symbol) and every event file, as ``load_all`` wants."""
     prices = _prices()
     zone = LandingZone(settings.landing_dir)
-    whole = [e for k, e in sorted(zone.latest(prices.SOURCE).items()) if k.startswith("eod/") and k.count("/") == 1]
+    whole = [
+        e for k, e in sorted(zone.latest(prices.SOURCE).items()) if k.startswith("eod/") and k.count("/") == 1
+    ]
     bars = load_window(
         con, zone, whole, prices.parse, "prices_daily",
         entity_column="symbol", date_column="date", start=ALL_DAYS[0], end=ALL_DAYS[1], run_id=run_id,
@@ -156,5 +158,7 @@ def _load_all_prices(con: duckdb.DuckDBPyConnection, settings: Settings, *, run_
     events.loaded += bars.loaded
     events.rejected += bars.rejected
     events.rows |= bars.rows
+    events.quarantined |= bars.quarantined
+    events.quarantined_by_rule |= bars.quarantined_by_rule
     events.source = prices.SOURCE
     return events

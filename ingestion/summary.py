@@ -22,7 +22,10 @@ def print_summary(settings: Settings, *, run_ids: list[str], wall_seconds: float
         ).fetchall()
     sample = any(r[4] for r in latest)
     print()
-    print(f"aigap full refresh succeeded in {wall_seconds:.0f}s ({len(run_ids)} runs)" + ("  [SAMPLE DATA]" if sample else ""))
+    print(
+        f"aigap full refresh succeeded in {wall_seconds:.0f}s ({len(run_ids)} runs)"
+        + ("  [SAMPLE DATA]" if sample else "")
+    )
     print("rows per mart:")
     for mart, n in rows.items():
         print(f"  marts.{mart:<32} {n:>10,}")

@@ -8,6 +8,7 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
+from ingestion.audit import record_dbt_results
 from ingestion.previews import preview_markdown, row_count
 from orchestration.dbt_project import dbt_project
 
@@ -64,6 +65,14 @@ def aigap_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: Du
     """
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     events = list(invocation.stream())
+    # dbt has released the file: keep every test result in audit.check_results too.
+    with duckdb.get_connection() as con:
+        record_dbt_results(
+            con,
+            run_id=context.run.run_id,
+            run_results=invocation.get_artifact("run_results.json"),
+            manifest=invocation.get_artifact("manifest.json"),
+        )
     yield from _with_table_metadata(context, events, duckdb.database)
     if not invocation.is_successful():
         raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log above")

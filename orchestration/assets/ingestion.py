@@ -52,6 +52,9 @@ def _landing_result(context, landed: list[LandedFile], source: str, mode: str) -
 def _raw_results(context, con, report: LoadReport, tables: list[str]):
     for path, reason in report.rejected:
         context.log.error(f"rejected {path}: {reason}")
+    for table, rules in report.quarantined_by_rule.items():
+        for rule, n in rules.items():
+            context.log.warning(f"{n} row(s) of raw.{table} quarantined: {rule}")
     context.log.info(report.summary())
     for table in tables:
         total = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
@@ -60,6 +63,7 @@ def _raw_results(context, con, report: LoadReport, tables: list[str]):
             metadata={
                 "dagster/row_count": total,
                 "rows_written": report.rows.get(table, 0),
+                "rows_quarantined": report.quarantined.get(table, 0),
                 "files_loaded": len(report.loaded),
                 "files_unchanged": len(report.unchanged),
                 "files_rejected": len(report.rejected),
