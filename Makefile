@@ -17,7 +17,7 @@ help:
 	@echo "make run     materialize every asset on the bundled sample, run every check, publish serving"
 	@echo "make test    the test suite"
 	@echo "make dev     the Dagster UI on http://127.0.0.1:3000"
-	@echo "make check   ruff (lint + format check)"
+	@echo "make check   ruff (lint + format check) and sqlfluff (dbt SQL)"
 	@echo "make report  charts and the HTML page from the serving file (also part of make run)"
 	@echo "make bench   benchmarks that print figures"
 	@echo "make sample  regenerate the bundled sample (deterministic)"
@@ -49,6 +49,7 @@ dev: $(MANIFEST)
 check: .venv/.installed
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar
 
 report: .venv/.installed
 	$(RUN) python -m ingestion.report

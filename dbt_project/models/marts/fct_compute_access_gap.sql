@@ -62,11 +62,13 @@ best_us as (
         accelerators.tpp
     from calendar
     inner join accelerators
-        on accelerators.release_date <= calendar.date
-        and not accelerators.is_domestic_china
+        on
+            accelerators.release_date <= calendar.date
+            and not accelerators.is_domestic_china
     qualify row_number() over (
         partition by calendar.date
-        order by accelerators.tpp desc, accelerators.memory_bandwidth_tbps desc nulls last,
+        order by
+            accelerators.tpp desc, accelerators.memory_bandwidth_tbps desc nulls last,
             accelerators.release_date desc, accelerators.chip
     ) = 1
 ),
@@ -79,14 +81,16 @@ china_exportable as (
         count(*) over (partition by calendar.date) as n_exportable
     from calendar
     inner join chip_status
-        on chip_status.release_date <= calendar.date
-        and chip_status.valid_from <= calendar.date
-        and (chip_status.valid_to is null or calendar.date < chip_status.valid_to)
-        and chip_status.is_legally_exportable
-        and not chip_status.is_domestic_china
+        on
+            chip_status.release_date <= calendar.date
+            and chip_status.valid_from <= calendar.date
+            and (chip_status.valid_to is null or calendar.date < chip_status.valid_to)
+            and chip_status.is_legally_exportable
+            and not chip_status.is_domestic_china
     qualify row_number() over (
         partition by calendar.date
-        order by chip_status.tpp desc, chip_status.memory_bandwidth_tbps desc nulls last,
+        order by
+            chip_status.tpp desc, chip_status.memory_bandwidth_tbps desc nulls last,
             chip_status.release_date desc, chip_status.chip
     ) = 1
 ),
@@ -98,11 +102,13 @@ best_domestic as (
         accelerators.tpp
     from calendar
     inner join accelerators
-        on accelerators.release_date <= calendar.date
-        and accelerators.is_domestic_china
+        on
+            accelerators.release_date <= calendar.date
+            and accelerators.is_domestic_china
     qualify row_number() over (
         partition by calendar.date
-        order by accelerators.tpp desc, accelerators.memory_bandwidth_tbps desc nulls last,
+        order by
+            accelerators.tpp desc, accelerators.memory_bandwidth_tbps desc nulls last,
             accelerators.release_date desc, accelerators.chip
     ) = 1
 ),
@@ -113,7 +119,11 @@ governing_events as (
         events.event_id,
         coalesce(events.effective_date, events.event_date) as in_force_from
     from {{ ref('export_control_events') }} as events
-    where events.event_id in (select distinct event_id from all_chip_status where event_id is not null)
+    where
+        events.event_id in (
+            select distinct event_id from all_chip_status
+            where event_id is not null
+        )
     qualify row_number() over (
         partition by coalesce(events.effective_date, events.event_date)
         order by events.event_date desc, events.event_id desc

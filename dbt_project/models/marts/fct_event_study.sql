@@ -29,7 +29,7 @@ windows as (
         ('[-1,+1]', -1, 1),
         ('[0,+5]', 0, 5),
         ('[-5,+20]', -5, 20)
-    ) as windows (event_window, first_day, last_day)
+    ) as windows (event_window, first_day, last_day)  -- noqa: AL05 (a VALUES list needs a name for its columns)
 ),
 
 members as (
@@ -78,9 +78,10 @@ listing_windows as (
     from listing_fits
     cross join windows
     left join abnormal_returns
-        on listing_fits.event_id = abnormal_returns.event_id
-        and listing_fits.ticker = abnormal_returns.ticker
-        and abnormal_returns.relative_day between windows.first_day and windows.last_day
+        on
+            listing_fits.event_id = abnormal_returns.event_id
+            and listing_fits.ticker = abnormal_returns.ticker
+            and abnormal_returns.relative_day between windows.first_day and windows.last_day
     group by
         listing_fits.event_id, listing_fits.ticker, listing_fits.basket, windows.event_window,
         windows.first_day, windows.last_day, windows.window_length, listing_fits.day_zero_date,
@@ -136,7 +137,8 @@ basket_windows as (
         windows.window_length,
         cast(null as date) as day_zero_date,
         case
-            when count(basket_days.abnormal_return) = windows.window_length
+            when
+                count(basket_days.abnormal_return) = windows.window_length
                 and coalesce(any_value(basket_sigma.n_estimation_days), 0) >= {{ min_estimation_days }}
                 then sum(basket_days.abnormal_return)
         end as car,
@@ -147,12 +149,14 @@ basket_windows as (
     from basket_fits
     cross join windows
     left join basket_days
-        on basket_fits.event_id = basket_days.event_id
-        and basket_fits.basket = basket_days.basket
-        and basket_days.relative_day between windows.first_day and windows.last_day
+        on
+            basket_fits.event_id = basket_days.event_id
+            and basket_fits.basket = basket_days.basket
+            and basket_days.relative_day between windows.first_day and windows.last_day
     left join basket_sigma
-        on basket_fits.event_id = basket_sigma.event_id
-        and basket_fits.basket = basket_sigma.basket
+        on
+            basket_fits.event_id = basket_sigma.event_id
+            and basket_fits.basket = basket_sigma.basket
     group by
         basket_fits.event_id, basket_fits.basket, windows.event_window, windows.first_day,
         windows.last_day, windows.window_length, basket_fits.benchmark, basket_fits.is_sample

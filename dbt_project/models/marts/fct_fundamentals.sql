@@ -6,13 +6,24 @@ with versions as (
 ),
 
 fx_daily as (
-    select date, currency, usd_per_unit, is_filled
+    select
+        date,
+        currency,
+        usd_per_unit,
+        is_filled
     from {{ ref('int_fx_daily') }}
     where usd_per_unit is not null
 ),
 
 hkex_publications as (
-    select ticker, metric, period_start, period_end, filed_date, document, page
+    select
+        ticker,
+        metric,
+        period_start,
+        period_end,
+        filed_date,
+        document,
+        page
     from {{ ref('stg_hkex__fundamentals') }}
 ),
 
@@ -37,7 +48,10 @@ versions_in_order as (
 -- flows are translated at the average of the daily rates over their period, balances at the period-end
 -- rate (the usual translation convention); no rate for part of a period leaves value_usd null
 foreign_flow_periods as (
-    select distinct currency, period_start, period_end
+    select distinct
+        currency,
+        period_start,
+        period_end
     from versions
     where currency not in ('USD', 'shares') and period_start is not null
 ),

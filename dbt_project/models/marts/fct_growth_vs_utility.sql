@@ -57,9 +57,10 @@ with_prior as (
         prior_year.is_sample as prior_is_sample
     from company_years
     left join company_years as prior_year
-        on company_years.ticker = prior_year.ticker
-        and company_years.fiscal_year - 1 = prior_year.fiscal_year
-        and company_years.currency = prior_year.currency
+        on
+            company_years.ticker = prior_year.ticker
+            and company_years.fiscal_year - 1 = prior_year.fiscal_year
+            and company_years.currency = prior_year.currency
 ),
 
 valuations as (
@@ -79,16 +80,26 @@ with_pe as (
     -- this fiscal year's (a year first seen as a comparative in a later filing gets no P/E)
     select
         with_prior.*,
-        case when valuations.date - with_prior.first_published <= {{ max_valuation_lag_days() }}
-            and valuations.ttm_period_end = with_prior.period_end then valuations.date end as pe_date,
-        case when valuations.date - with_prior.first_published <= {{ max_valuation_lag_days() }}
-            and valuations.ttm_period_end = with_prior.period_end then valuations.pe_ttm end as pe_ttm,
-        case when valuations.date - with_prior.first_published <= {{ max_valuation_lag_days() }}
-            and valuations.ttm_period_end = with_prior.period_end then valuations.is_sample end as pe_is_sample
+        case
+            when
+                valuations.date - with_prior.first_published <= {{ max_valuation_lag_days() }}
+                and valuations.ttm_period_end = with_prior.period_end then valuations.date
+        end as pe_date,
+        case
+            when
+                valuations.date - with_prior.first_published <= {{ max_valuation_lag_days() }}
+                and valuations.ttm_period_end = with_prior.period_end then valuations.pe_ttm
+        end as pe_ttm,
+        case
+            when
+                valuations.date - with_prior.first_published <= {{ max_valuation_lag_days() }}
+                and valuations.ttm_period_end = with_prior.period_end then valuations.is_sample
+        end as pe_is_sample
     from with_prior
     asof left join valuations
-        on with_prior.ticker = valuations.ticker
-        and with_prior.first_published <= valuations.date
+        on
+            with_prior.ticker = valuations.ticker
+            and with_prior.first_published <= valuations.date
 ),
 
 measured as (

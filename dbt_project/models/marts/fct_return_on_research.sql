@@ -79,8 +79,9 @@ reported_days as (
         rd_versions.is_sample
     from company_days
     inner join rd_versions
-        on company_days.ticker = rd_versions.ticker
-        and company_days.date between rd_versions.period_start and rd_versions.period_end
+        on
+            company_days.ticker = rd_versions.ticker
+            and company_days.date between rd_versions.period_start and rd_versions.period_end
     qualify row_number() over (
         partition by company_days.ticker, company_days.date
         order by case rd_versions.period_kind when 'annual' then 1 else 2 end, rd_versions.period_end
@@ -106,8 +107,9 @@ run_rates as (
         bool_or(reported_days.is_sample) as is_sample
     from reported_days
     inner join coverage
-        on reported_days.ticker = coverage.ticker
-        and reported_days.date > coverage.coverage_end - 365
+        on
+            reported_days.ticker = coverage.ticker
+            and reported_days.date > coverage.coverage_end - 365
     group by reported_days.ticker
 ),
 
@@ -136,8 +138,9 @@ daily_rd as (
     inner join coverage
         on company_days.ticker = coverage.ticker
     left join reported_days
-        on company_days.ticker = reported_days.ticker
-        and company_days.date = reported_days.date
+        on
+            company_days.ticker = reported_days.ticker
+            and company_days.date = reported_days.date
     left join run_rates
         on company_days.ticker = run_rates.ticker
 ),
@@ -191,8 +194,9 @@ window_market_caps as (
         at_start.is_sample as start_is_sample
     from company_windows
     asof left join valuations as at_start
-        on company_windows.ticker = at_start.ticker
-        and company_windows.window_start >= at_start.date
+        on
+            company_windows.ticker = at_start.ticker
+            and company_windows.window_start >= at_start.date
 ),
 
 window_market_caps_both as (
@@ -203,8 +207,9 @@ window_market_caps_both as (
         at_end.is_sample as end_is_sample
     from window_market_caps
     asof left join valuations as at_end
-        on window_market_caps.ticker = at_end.ticker
-        and window_market_caps.window_end >= at_end.date
+        on
+            window_market_caps.ticker = at_end.ticker
+            and window_market_caps.window_end >= at_end.date
 ),
 
 window_rd as (
@@ -224,9 +229,10 @@ window_rd as (
         coalesce(bool_or(daily_rd.is_sample), false) as rd_is_sample
     from company_windows
     inner join daily_rd
-        on company_windows.ticker = daily_rd.ticker
-        and daily_rd.date > company_windows.window_start
-        and daily_rd.date <= company_windows.window_end
+        on
+            company_windows.ticker = daily_rd.ticker
+            and daily_rd.date > company_windows.window_start
+            and daily_rd.date <= company_windows.window_end
     group by company_windows.ticker, company_windows.window_kind, company_windows.window_start, company_windows.window_end
 ),
 
@@ -254,10 +260,11 @@ company_rows as (
     inner join companies
         on caps.ticker = companies.ticker
     inner join window_rd
-        on caps.ticker = window_rd.ticker
-        and caps.window_kind = window_rd.window_kind
-        and caps.window_start = window_rd.window_start
-        and caps.window_end = window_rd.window_end
+        on
+            caps.ticker = window_rd.ticker
+            and caps.window_kind = window_rd.window_kind
+            and caps.window_start = window_rd.window_start
+            and caps.window_end = window_rd.window_end
     where
         -- a window is reported only when both market caps and every day's R&D are known
         caps.window_start - caps.start_date <= {{ max_valuation_lag_days() }}

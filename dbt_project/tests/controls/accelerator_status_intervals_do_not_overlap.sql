@@ -16,6 +16,7 @@ select
     b.valid_to as valid_to_b
 from statuses as a
 inner join statuses as b
-    on a.chip = b.chip
-    and a.valid_from < b.valid_from
+    on
+        a.chip = b.chip
+        and a.valid_from < b.valid_from
 where a.valid_to is null or a.valid_to > b.valid_from

@@ -15,13 +15,15 @@ allowed as (
         gap.best_china_chip
     from gap
     inner join {{ ref('accelerator_china_status') }} as statuses
-        on gap.best_china_chip = statuses.chip
-        and statuses.valid_from <= gap.date
-        and (statuses.valid_to is null or gap.date < statuses.valid_to)
-        and statuses.status in ('exportable', 'compliant_part')
+        on
+            gap.best_china_chip = statuses.chip
+            and statuses.valid_from <= gap.date
+            and (statuses.valid_to is null or gap.date < statuses.valid_to)
+            and statuses.status in ('exportable', 'compliant_part')
     inner join {{ ref('accelerators') }} as accelerators
-        on gap.best_china_chip = accelerators.chip
-        and accelerators.release_date <= gap.date
+        on
+            gap.best_china_chip = accelerators.chip
+            and accelerators.release_date <= gap.date
 )
 
 select

@@ -27,10 +27,12 @@ select
     member_means.mean_member_car
 from study as baskets
 inner join member_means
-    on baskets.event_id = member_means.event_id
-    and baskets.entity = member_means.basket
-    and baskets.event_window = member_means.event_window
-where baskets.entity_type = 'basket'
+    on
+        baskets.event_id = member_means.event_id
+        and baskets.entity = member_means.basket
+        and baskets.event_window = member_means.event_window
+where
+    baskets.entity_type = 'basket'
     and member_means.n_with_car = member_means.n_members
     and baskets.car is not null
     and abs(baskets.car - member_means.mean_member_car) > 1e-9

@@ -13,8 +13,9 @@ select
     count(benchmarks.ticker) as n_benchmarks
 from listings as companies
 left join listings as benchmarks
-    on companies.trading_currency = benchmarks.trading_currency
-    and benchmarks.role = 'benchmark'
+    on
+        companies.trading_currency = benchmarks.trading_currency
+        and benchmarks.role = 'benchmark'
 where companies.role = 'company'
 group by companies.ticker, companies.trading_currency
 having count(benchmarks.ticker) <> 1

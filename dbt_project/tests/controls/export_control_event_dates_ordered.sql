@@ -20,6 +20,7 @@ select
         else 'effective before publication, and not a BIS rule'
     end as problem
 from {{ ref('export_control_events') }}
-where published_date < event_date
+where
+    published_date < event_date
     or effective_date < event_date
     or (effective_date < published_date and authority <> 'BIS')

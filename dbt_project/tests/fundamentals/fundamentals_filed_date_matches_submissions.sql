@@ -2,13 +2,21 @@
 -- an accession number, they must give the same filing date and company, or one of the two files is wrong.
 -- (submissions lists only the recent filings, so accessions it does not know are not checked here.)
 with fundamentals as (
-    select distinct ticker, accession_number, form, filed_date
+    select distinct
+        ticker,
+        accession_number,
+        form,
+        filed_date
     from {{ ref('fct_fundamentals') }}
     where source = 'sec'
 ),
 
 filings as (
-    select ticker, accession_number, form, filed_date
+    select
+        ticker,
+        accession_number,
+        form,
+        filed_date
     from {{ ref('stg_sec__filings') }}
 )
 

@@ -12,14 +12,25 @@ with current_flows as (
 ),
 
 quarters as (
-    select ticker, metric, fiscal_year, currency, count(*) as n_quarters, sum(value) as sum_of_quarters
+    select
+        ticker,
+        metric,
+        fiscal_year,
+        currency,
+        count(*) as n_quarters,
+        sum(value) as sum_of_quarters
     from current_flows
     where period_kind = 'quarter'
     group by ticker, metric, fiscal_year, currency
 ),
 
 fiscal_years as (
-    select ticker, metric, fiscal_year, currency, value as fiscal_year_value
+    select
+        ticker,
+        metric,
+        fiscal_year,
+        currency,
+        value as fiscal_year_value
     from current_flows
     where fiscal_period = 'FY'
 )

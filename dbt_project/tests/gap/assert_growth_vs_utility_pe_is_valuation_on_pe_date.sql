@@ -9,8 +9,9 @@ select
     valuations.ttm_period_end
 from {{ ref('fct_growth_vs_utility') }} as gvu
 left join {{ ref('fct_valuation_daily') }} as valuations
-    on gvu.ticker = valuations.ticker
-    and gvu.pe_date = valuations.date
+    on
+        gvu.ticker = valuations.ticker
+        and gvu.pe_date = valuations.date
 where
     gvu.pe_date is not null
     and (

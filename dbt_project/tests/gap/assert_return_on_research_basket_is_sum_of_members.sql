@@ -35,10 +35,11 @@ select
     members.cumulative_rd_usd as members_cumulative_rd_usd
 from rows_ as baskets
 left join members
-    on baskets.entity = members.basket
-    and baskets.window_kind = members.window_kind
-    and baskets.window_start = members.window_start
-    and baskets.window_end = members.window_end
+    on
+        baskets.entity = members.basket
+        and baskets.window_kind = members.window_kind
+        and baskets.window_start = members.window_start
+        and baskets.window_end = members.window_end
 where
     baskets.entity_type = 'basket'
     and (

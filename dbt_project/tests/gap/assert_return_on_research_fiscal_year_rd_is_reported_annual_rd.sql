@@ -27,9 +27,10 @@ select
     annual.value_usd as reported_rd_usd
 from rows_
 left join annual
-    on rows_.entity = annual.ticker
-    and rows_.window_start = annual.period_start - 1
-    and rows_.window_end = annual.period_end
-    and annual.filed_date <= rows_.as_of_date
-    and (annual.superseded_date is null or annual.superseded_date > rows_.as_of_date)
+    on
+        rows_.entity = annual.ticker
+        and rows_.window_start = annual.period_start - 1
+        and rows_.window_end = annual.period_end
+        and annual.filed_date <= rows_.as_of_date
+        and (annual.superseded_date is null or annual.superseded_date > rows_.as_of_date)
 where annual.value_usd is null or abs(rows_.cumulative_rd_usd - annual.value_usd) > 1e-9 * annual.value_usd

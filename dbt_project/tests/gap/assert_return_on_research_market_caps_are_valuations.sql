@@ -8,7 +8,10 @@ rows_ as (
 ),
 
 valuations as (
-    select ticker, date, market_cap_usd
+    select
+        ticker,
+        date,
+        market_cap_usd
     from {{ ref('fct_valuation_daily') }}
     where market_cap_usd is not null
 )
@@ -28,7 +31,8 @@ where
     or at_end.market_cap_usd is distinct from rows_.market_cap_end_usd
     or exists (
         select 1 from valuations as later
-        where later.ticker = rows_.entity
+        where
+            later.ticker = rows_.entity
             and (
                 (later.date > rows_.market_cap_start_date and later.date <= rows_.window_start)
                 or (later.date > rows_.market_cap_end_date and later.date <= rows_.window_end)

@@ -4,7 +4,8 @@
 select baskets.basket
 from (select distinct basket from {{ ref('dim_company') }}) as baskets
 left join {{ ref('fct_return_on_research') }} as rows_
-    on rows_.entity = baskets.basket
-    and rows_.entity_type = 'basket'
-    and rows_.window_kind = 'since_2022_11_30'
+    on
+        rows_.entity = baskets.basket
+        and rows_.entity_type = 'basket'
+        and rows_.window_kind = 'since_2022_11_30'
 where rows_.entity is null

@@ -92,8 +92,9 @@ day_zero as (
     from events
     cross join companies
     inner join returns
-        on companies.ticker = returns.ticker
-        and returns.date >= events.event_date
+        on
+            companies.ticker = returns.ticker
+            and returns.date >= events.event_date
     group by all
 ),
 
@@ -111,13 +112,15 @@ event_days as (
         stock.is_sample or coalesce(market.is_sample, false) as is_sample
     from day_zero
     inner join returns as stock
-        on day_zero.ticker = stock.ticker
-        and stock.trading_day_index
-        between day_zero.day_zero_index + ({{ first_estimation_day }})
-        and day_zero.day_zero_index + {{ last_event_day }}
+        on
+            day_zero.ticker = stock.ticker
+            and stock.trading_day_index
+            between day_zero.day_zero_index + ({{ first_estimation_day }})
+            and day_zero.day_zero_index + {{ last_event_day }}
     left join returns as market
-        on day_zero.benchmark = market.ticker
-        and stock.date = market.date
+        on
+            day_zero.benchmark = market.ticker
+            and stock.date = market.date
 ),
 
 fits as (
@@ -142,9 +145,11 @@ residuals as (
         ) as sigma_estimation
     from event_days
     inner join fits
-        on event_days.event_id = fits.event_id
-        and event_days.ticker = fits.ticker
-    where event_days.relative_day between {{ first_estimation_day }} and {{ last_estimation_day }}
+        on
+            event_days.event_id = fits.event_id
+            and event_days.ticker = fits.ticker
+    where
+        event_days.relative_day between {{ first_estimation_day }} and {{ last_estimation_day }}
         and fits.n_estimation_days > 2
     group by event_days.event_id, event_days.ticker
 )
@@ -173,8 +178,10 @@ select
     event_days.is_sample
 from event_days
 left join fits
-    on event_days.event_id = fits.event_id
-    and event_days.ticker = fits.ticker
+    on
+        event_days.event_id = fits.event_id
+        and event_days.ticker = fits.ticker
 left join residuals
-    on event_days.event_id = residuals.event_id
-    and event_days.ticker = residuals.ticker
+    on
+        event_days.event_id = residuals.event_id
+        and event_days.ticker = residuals.ticker

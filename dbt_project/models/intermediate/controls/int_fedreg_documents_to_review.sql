@@ -33,12 +33,14 @@ select
     documents.is_sample
 from documents
 where regexp_matches(
-        lower(coalesce(documents.title, '') || ' ' || coalesce(documents.abstract, '')),
-        'advanced computing|semiconductor|entity list'
-    )
-    and documents.document_number not in (
-        select fr_document_number from curated where fr_document_number is not null
-    )
-    and coalesce(regexp_replace(trim(documents.citation), '\s+', ' ', 'g'), '') not in (
-        select citation_key from curated where citation_key is not null
-    )
+    lower(coalesce(documents.title, '') || ' ' || coalesce(documents.abstract, '')),
+    'advanced computing|semiconductor|entity list'
+)
+and documents.document_number not in (
+    select fr_document_number from curated
+    where fr_document_number is not null
+)
+and coalesce(regexp_replace(trim(documents.citation), '\s+', ' ', 'g'), '') not in (
+    select citation_key from curated
+    where citation_key is not null
+)

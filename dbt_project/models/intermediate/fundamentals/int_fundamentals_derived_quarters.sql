@@ -1,3 +1,5 @@
+-- noqa: disable=LT02
+-- (sqlfluff's jinja templater misplaces the indentation around the macro calls in this model)
 -- Quarters the filings do not state as three-month figures, derived from year-to-date figures:
 -- Qn = (year to date through Qn) - (year to date through Qn-1), i.e. Q2 = H1 - Q1, Q3 = 9M - H1,
 -- Q4 = FY - 9M. 10-Ks rarely state Q4, and 10-Qs state cash flows (capex, D&A) year to date only.
@@ -34,13 +36,29 @@ first_reported_quarter as (
 
 -- quarter n needs the year to date through n ('through') and through n-1 ('before')
 components as (
-    select through_quarter as quarter, 'through' as role, * from year_to_date where through_quarter >= 2
+    select
+        through_quarter as quarter,
+        'through' as role,
+        *
+    from year_to_date
+    where through_quarter >= 2
     union all
-    select through_quarter + 1 as quarter, 'before' as role, * from year_to_date where through_quarter <= 3
+    select
+        through_quarter + 1 as quarter,
+        'before' as role,
+        *
+    from year_to_date
+    where through_quarter <= 3
 ),
 
 knowledge_dates as (
-    select distinct ticker, metric, fiscal_year, currency, quarter, filed_date as known_on
+    select distinct
+        ticker,
+        metric,
+        fiscal_year,
+        currency,
+        quarter,
+        filed_date as known_on
     from components
 ),
 

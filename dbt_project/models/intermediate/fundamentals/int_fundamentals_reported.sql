@@ -46,12 +46,44 @@ hkex_classified as (
 )
 
 select
-    ticker, metric, concept, fiscal_year, fiscal_period, period_kind, period_start, period_end, value,
-    currency, accession_number, form, filed_date, 'sec' as source, is_derived, is_proxy, is_sample, source_file
+    ticker,
+    metric,
+    concept,
+    fiscal_year,
+    fiscal_period,
+    period_kind,
+    period_start,
+    period_end,
+    value,
+    currency,
+    accession_number,
+    form,
+    filed_date,
+    'sec' as source,
+    is_derived,
+    is_proxy,
+    is_sample,
+    source_file
 from sec_reported
 union all
 select
-    ticker, metric, concept, fiscal_year, fiscal_period, period_kind, period_start, period_end, value,
-    currency, accession_number, form, filed_date, 'hkex' as source, is_derived, is_proxy, is_sample, source_file
+    ticker,
+    metric,
+    concept,
+    fiscal_year,
+    fiscal_period,
+    period_kind,
+    period_start,
+    period_end,
+    value,
+    currency,
+    accession_number,
+    form,
+    filed_date,
+    'hkex' as source,
+    is_derived,
+    is_proxy,
+    is_sample,
+    source_file
 from hkex_classified
 -- a curated period of another shape would have no fiscal_period: it fails the not_null test downstream

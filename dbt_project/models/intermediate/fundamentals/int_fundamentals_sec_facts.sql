@@ -7,7 +7,10 @@ with facts as (
 ),
 
 companies as (
-    select ticker, fiscal_year_end_month, reporting_currency
+    select
+        ticker,
+        fiscal_year_end_month,
+        reporting_currency
     from {{ ref('stg_manual__universe') }}
     where role = 'company'
 ),
@@ -18,7 +21,9 @@ concept_map as (
 
 -- a company-specific row replaces every global row of that metric for that company (AMZN's rd_expense)
 overridden_metrics as (
-    select distinct ticker, metric
+    select distinct
+        ticker,
+        metric
     from concept_map
     where ticker is not null
 ),

@@ -147,13 +147,45 @@ total_debt as (
 )
 
 select
-    ticker, metric, concept, is_proxy, fiscal_year, fiscal_period, period_kind, period_start, period_end,
-    currency, accession_number, form, filed_date, n_facts, n_distinct_values, value, is_sample, source_file,
+    ticker,
+    metric,
+    concept,
+    is_proxy,
+    fiscal_year,
+    fiscal_period,
+    period_kind,
+    period_start,
+    period_end,
+    currency,
+    accession_number,
+    form,
+    filed_date,
+    n_facts,
+    n_distinct_values,
+    value,
+    is_sample,
+    source_file,
     is_derived
 from single_concept_metrics
 union all
 select
-    ticker, metric, concept, is_proxy, fiscal_year, fiscal_period, period_kind, period_start, period_end,
-    currency, accession_number, form, filed_date, n_facts, n_distinct_values, value, is_sample, source_file,
+    ticker,
+    metric,
+    concept,
+    is_proxy,
+    fiscal_year,
+    fiscal_period,
+    period_kind,
+    period_start,
+    period_end,
+    currency,
+    accession_number,
+    form,
+    filed_date,
+    n_facts,
+    n_distinct_values,
+    value,
+    is_sample,
+    source_file,
     is_derived
 from total_debt

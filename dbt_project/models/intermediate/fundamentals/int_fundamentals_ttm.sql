@@ -45,7 +45,12 @@ window_components as (
 
 -- the window's value can change on any date a version of one of its quarters was filed
 knowledge_dates as (
-    select distinct ticker, metric, currency, last_quarter_index, filed_date as known_on
+    select distinct
+        ticker,
+        metric,
+        currency,
+        last_quarter_index,
+        filed_date as known_on
     from window_components
 ),
 
@@ -108,8 +113,24 @@ fiscal_years as (
         ) = 1
 )
 
-select ticker, metric, period_end, value_ttm, currency, known_from, accession_number, is_sample
+select
+    ticker,
+    metric,
+    period_end,
+    value_ttm,
+    currency,
+    known_from,
+    accession_number,
+    is_sample
 from quarter_sums
 union all
-select ticker, metric, period_end, value_ttm, currency, known_from, accession_number, is_sample
+select
+    ticker,
+    metric,
+    period_end,
+    value_ttm,
+    currency,
+    known_from,
+    accession_number,
+    is_sample
 from fiscal_years

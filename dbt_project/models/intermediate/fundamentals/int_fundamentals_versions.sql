@@ -10,11 +10,43 @@ derived_quarters as (
 )
 
 select
-    ticker, metric, concept, fiscal_year, fiscal_period, period_kind, period_start, period_end, value,
-    currency, accession_number, form, filed_date, source, is_derived, is_proxy, is_sample, source_file
+    ticker,
+    metric,
+    concept,
+    fiscal_year,
+    fiscal_period,
+    period_kind,
+    period_start,
+    period_end,
+    value,
+    currency,
+    accession_number,
+    form,
+    filed_date,
+    source,
+    is_derived,
+    is_proxy,
+    is_sample,
+    source_file
 from reported
 union all
 select
-    ticker, metric, concept, fiscal_year, fiscal_period, period_kind, period_start, period_end, value,
-    currency, accession_number, form, filed_date, source, is_derived, is_proxy, is_sample, source_file
+    ticker,
+    metric,
+    concept,
+    fiscal_year,
+    fiscal_period,
+    period_kind,
+    period_start,
+    period_end,
+    value,
+    currency,
+    accession_number,
+    form,
+    filed_date,
+    source,
+    is_derived,
+    is_proxy,
+    is_sample,
+    source_file
 from derived_quarters

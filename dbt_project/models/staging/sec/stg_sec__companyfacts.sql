@@ -6,7 +6,11 @@ with source as (
 ),
 
 companies as (
-    select ticker, cik from {{ ref('stg_manual__universe') }} where cik is not null
+    select
+        ticker,
+        cik
+    from {{ ref('stg_manual__universe') }}
+    where cik is not null
 )
 
 select
