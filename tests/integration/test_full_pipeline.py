@@ -141,3 +141,35 @@ def test_serving_file_and_parquet_published(warehouse):
         path = settings.parquet_dir / f"{mart}.parquet"
         rows = duckdb.connect().execute(f"select count(*) from '{path}'").fetchone()[0]
         assert rows == warehouse.execute(f"select count(*) from marts.{mart}").fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("ticker", "symbol", "cik10", "before", "split_day"),
+    [
+        ("AMZN", "AMZN.US", "0001018724", "2022-06-03", "2022-06-06"),  # 20-for-1
+        ("GOOGL", "GOOGL.US", "0001652044", "2022-07-15", "2022-07-18"),  # 20-for-1, three classes
+    ],
+)
+def test_market_cap_across_a_20_for_1_split(warehouse, ticker, symbol, cik10, before, split_day):
+    # Both days use the count filed before the split: on the split day it is restated by 20,
+    # because the unadjusted close is now per post-split share.
+    shares, as_of = sec_shares_known_on(cik10, split_day)
+    assert as_of < split_day and sec_shares_known_on(cik10, before) == (shares, as_of)
+    assert market_cap(warehouse, ticker, before) == pytest.approx(close_on(symbol, before) * shares, rel=1e-9)
+    assert market_cap(warehouse, ticker, split_day) == pytest.approx(
+        close_on(symbol, split_day) * shares * 20, rel=1e-9
+    )
+
+
+def test_baba_across_its_2019_share_subdivision(warehouse):
+    # Until 2019-07-29 one ADS was one ordinary share; from 2019-07-30 eight, after a 1-to-8 subdivision.
+    # The count known on both days was filed before it (pre-subdivision shares).
+    shares_pre, as_of = sec_shares_known_on("0001577552", "2019-07-30")
+    assert as_of < "2019-07-30"
+    assert market_cap(warehouse, "BABA", "2019-07-29") == pytest.approx(
+        close_on("BABA.US", "2019-07-29") * shares_pre / 1, rel=1e-9
+    )
+    shares_post = shares_pre * 8
+    assert market_cap(warehouse, "BABA", "2019-07-30") == pytest.approx(
+        close_on("BABA.US", "2019-07-30") * shares_post / 8, rel=1e-9
+    )
