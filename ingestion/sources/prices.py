@@ -76,7 +76,7 @@ def land_live(
     requests_ = _bar_requests(settings, listings, token, since, None) + _event_requests(
         settings, listings, token, since
     )
-    return _fetch_all(settings, zone, requests_, retries=retries, backoff=backoff)
+    return _fetch_all(zone, requests_, retries=retries, backoff=backoff)
 
 
 def _land_sample_kinds(
@@ -128,7 +128,6 @@ def _token(settings: Settings) -> str:
 
 
 def _fetch_all(
-    settings: Settings,
     zone: LandingZone,
     requests_: list[tuple[str, str, str, dict]],
     *,
@@ -214,7 +213,7 @@ def land_bars_live(
 ) -> list[LandedFile]:
     """Daily bars of every symbol between ``start`` and ``end`` (inclusive), one request per symbol."""
     requests_ = _bar_requests(settings, listings, _token(settings), start, end)
-    return _fetch_all(settings, zone, requests_, retries=retries, backoff=backoff)
+    return _fetch_all(zone, requests_, retries=retries, backoff=backoff)
 
 
 def land_events_live(
@@ -228,7 +227,7 @@ def land_events_live(
 ) -> list[LandedFile]:
     """Split and dividend histories of every symbol (small documents, fetched whole)."""
     requests_ = _event_requests(settings, listings, _token(settings), since)
-    return _fetch_all(settings, zone, requests_, retries=retries, backoff=backoff)
+    return _fetch_all(zone, requests_, retries=retries, backoff=backoff)
 
 
 # -- parsing -----------------------------------------------------------------------------
