@@ -29,7 +29,7 @@ windows as (
         ('[-1,+1]', -1, 1),
         ('[0,+5]', 0, 5),
         ('[-5,+20]', -5, 20)
-    ) as windows (event_window, first_day, last_day)  -- noqa: AL05 (a VALUES list needs a name for its columns)
+    ) as windows (event_window, first_day, last_day)  -- noqa: AL05
 ),
 
 members as (
