@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -37,6 +38,42 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+# The temporary names used below: ".<name>.<pid>.tmp".
+_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.tmp$")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(directory: Path) -> list[Path]:
+    """Delete the temporary files of publishes whose process is gone (a run killed mid-publish).
+
+    Nobody reads them (they never went live), but each holds a whole copy of the warehouse. A file
+    whose process still runs is left alone: it may be another publish in progress.
+    """
+    removed = []
+    if not directory.is_dir():
+        return removed
+    for path in directory.iterdir():
+        match = _TEMP_NAME.match(path.name)
+        if not match or not path.is_file():
+            continue
+        pid = int(match.group(1))
+        if pid == os.getpid() or not _pid_alive(pid):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    if removed:
+        log.warning("removed %d file(s) left by a publish that was killed: %s", len(removed), removed)
+    return removed
+
+
 def list_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
@@ -50,6 +87,8 @@ def publish(db_path: Path, serving_db_path: Path, parquet_dir: Path) -> PublishR
     started = time.monotonic()
     serving_db_path.parent.mkdir(parents=True, exist_ok=True)
     parquet_dir.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(serving_db_path.parent)
+    remove_leftovers(parquet_dir)
     # Fold the WAL into the main file so the copy is complete on its own.
     with duckdb.connect(str(db_path)) as con:
         con.execute("CHECKPOINT")
