@@ -15,6 +15,7 @@ import time
 import dagster as dg
 import duckdb
 
+from ingestion.locking import WarehouseBusy, warehouse_lock
 from ingestion.summary import print_summary
 from orchestration.definitions import defs
 from orchestration.partitions import SEC_COMPANIES, TRADING_DAYS
@@ -78,7 +79,15 @@ def run_all(instance: dg.DagsterInstance) -> list[dg.ExecuteInProcessResult]:
 
 def main() -> int:
     started = time.monotonic()
-    results = run_all(dg.DagsterInstance.get())
+    # One lock for the three runs and what comes before them (reading which price days are loaded),
+    # so a second `make run` fails here, naming this one, instead of slipping in between two of
+    # them or tripping over DuckDB's own file lock. Each run's warehouse resource re-enters it.
+    try:
+        with warehouse_lock(SETTINGS.lock_path, holder="python -m orchestration.run"):
+            results = run_all(dg.DagsterInstance.get())
+    except WarehouseBusy as exc:
+        print(f"aigap run not started: {exc}", file=sys.stderr)
+        return 1
     wall = time.monotonic() - started
     last = results[-1]
     if not last.success:
