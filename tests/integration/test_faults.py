@@ -1,0 +1,560 @@
+"""Faults a run must survive (issue 7): SIGKILL at random points, a failing blocking check, two runs at once.
+
+Every run here is ``python -m orchestration.run`` (what ``make run`` starts) in a subprocess with its
+own session, against a copy of one good warehouse built once per pytest process
+(``tests/support/pipeline_proc.py``). Expected values come from that good warehouse and from the
+input files, hashed and edited here by hand.
+
+The crash scenario is one story, told once because each run costs minutes: the daily run finds new
+bytes for every document (the bundled sample re-serialised: same data, other bytes, so landing, raw
+and dbt all have work to do), and is killed -9 (its whole process group, dbt included) at a
+seeded-random moment in landing, in the raw load and in the dbt build. After each kill the serving
+file must be the previous good one and open read-only. Then two runs start at once, as two
+schedulers or an impatient user would, and a third while the survivor runs dbt: the extra ones must
+fail fast naming the lock's holder, the survivor must complete the recovery, and the warehouse must
+hold every document once and every raw row once.
+
+Killing a whole run in its publishing step would cost another full run for a window of half a
+second; the publishing kills instead SIGKILL the process doing exactly that step
+(``ingestion.serving.publish`` on a copy of the good warehouse) at random moments, several times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.landing import LandingZone, sha256_hex
+from tests.support.pipeline_proc import (
+    REPO_ROOT,
+    SAMPLE_DIR,
+    UNIVERSE,
+    PipelineRun,
+    baseline,
+    clone_home,
+    group_members,
+    job_started,
+    serving_db,
+    sha256_file,
+    step_started,
+    table_counts,
+    working_db,
+)
+
+pytestmark = pytest.mark.slow
+
+SEED = int(os.environ.get("AIGAP_FAULT_SEED", "20221130"))
+# (phase, the job whose start comes first or None, the step whose start arms the kill, delay range in s)
+KILL_POINTS = [
+    ("landing", None, "landing__filings", (0.0, 0.3)),
+    ("raw", None, "raw_filings", (0.0, 1.0)),
+    ("dbt", "full_refresh", "aigap_dbt", (5.0, 25.0)),
+]
+PUBLISH_KILLS = 8
+DAY = "2022-11-30"
+BUSY = re.compile(r"another aigap run is writing to (\S+) \((pid (\d+)[^)]*)\)")
+
+
+# -- inputs ---------------------------------------------------------------------------------
+
+
+def reserialised_sample(dest: Path) -> Path:
+    """The bundled sample with other bytes but the same data: JSON re-indented (trailing blank line), CSV in CRLF."""
+    for src in sorted(SAMPLE_DIR.rglob("*")):
+        if not src.is_file():
+            continue
+        target = dest / src.relative_to(SAMPLE_DIR)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        body = src.read_bytes()
+        if src.suffix == ".json":
+            new = (json.dumps(json.loads(body), indent=1) + "\n\n").encode()
+        elif src.suffix == ".csv":
+            new = body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        else:
+            new = body
+        assert new != body or src.suffix not in (".json", ".csv"), f"{src} kept its bytes"
+        target.write_bytes(new)
+    return dest
+
+
+def landing_files(root: Path) -> list[Path]:
+    """Every file under landing/<source>/ (the manifests under landing/_manifest/ excluded)."""
+    landing = root / "warehouse" / "landing"
+    return sorted(p for p in landing.rglob("*") if p.is_file() and "_manifest" not in p.parts)
+
+
+def inputs_sha256(sample_dir: Path) -> set[str]:
+    return {sha256_hex(p.read_bytes()) for p in sample_dir.rglob("*") if p.is_file()} | {
+        sha256_hex(UNIVERSE.read_bytes())
+    }
+
+
+# -- what the serving file says --------------------------------------------------------------
+
+
+def key_figures(db: Path) -> dict[str, float]:
+    """A few published numbers, read-only: basket caps and one member on DAY and the last day."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT basket || ' ' || strftime(date, '%Y-%m-%d'), market_cap_usd FROM marts.fct_basket_gap_daily "
+            "WHERE date IN (DATE '2022-11-30', (SELECT max(date) FROM marts.fct_basket_gap_daily))"
+        ).fetchall()
+        msft = con.execute(
+            "SELECT market_cap_usd FROM marts.fct_valuation_daily WHERE ticker = 'MSFT' AND date = ?", [DAY]
+        ).fetchone()[0]
+    return {**dict(rows), "MSFT " + DAY: msft}
+
+
+def assert_same_content(db: Path, good: dict[str, float], mart_counts: dict[str, int]) -> None:
+    assert table_counts(db, "marts") == mart_counts
+    figures = key_figures(db)
+    assert figures.keys() == good.keys()
+    for name, value in good.items():
+        assert figures[name] == pytest.approx(value, rel=1e-12), name
+
+
+@dataclass
+class Kill:
+    phase: str
+    delay: float
+    killed_at: float  # seconds after the run started
+    last_step: str  # the last step the run had started when it was killed
+    returncode: int
+    group: list[int]  # processes in the run's group just before the kill
+    serving_sha256: str | None
+    serving_error: str | None
+    landing_error: str | None
+
+
+def last_step_started(run: PipelineRun) -> str:
+    steps = re.findall(r'STEP_START - Started execution of step "([^"]+)"', run.output)
+    return steps[-1] if steps else "(none)"
+
+
+def check_landing(root: Path) -> str | None:
+    """None if every manifest line's bytes are in landing, unchanged; else what is wrong."""
+    zone = LandingZone(root / "warehouse" / "landing")
+    try:
+        for manifest in sorted((zone.root / "_manifest").glob("*.jsonl")):
+            for entry in zone.manifest(manifest.stem):
+                zone.read(entry)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def serving_state(root: Path) -> tuple[str | None, str | None]:
+    path = serving_db(root)
+    try:
+        sha = sha256_file(path)
+        with duckdb.connect(str(path), read_only=True) as con:
+            con.execute("SELECT count(*) FROM marts.fct_valuation_daily").fetchone()
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    return sha, None
+
+
+# -- the crash scenario ------------------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    root: Path
+    variant: Path
+    kills: list[Kill]
+    runs: list[PipelineRun]  # the two runs started at once
+    finished: list[float]  # when each of them ended, seconds after both started
+    good_figures: dict[str, float]
+    late: PipelineRun | None  # a third run, started as the survivor's dbt build began
+    late_finished: float | None
+
+
+# dbt's own progress line for a node it has begun to build: it holds the warehouse file from then on.
+DBT_NODE_STARTED = re.compile(r"\d+ of \d+ START ")
+
+
+def in_dbt_build(run: PipelineRun) -> bool:
+    output = run.output
+    job = job_started("full_refresh").search(output)
+    return bool(job and DBT_NODE_STARTED.search(output, job.end()))
+
+
+@pytest.fixture(scope="module")
+def good():
+    base = baseline()
+    return base, key_figures(serving_db(base.root))
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory, good) -> Scenario:
+    base, figures = good
+    root = clone_home(base.root, tmp_path_factory.mktemp("crash"))
+    variant = reserialised_sample(tmp_path_factory.mktemp("sample-reserialised"))
+    env = {"AIGAP_SAMPLE_DIR": str(variant)}
+    rng = random.Random(SEED)
+    kills = []
+    started: list[PipelineRun] = []
+    try:
+        for phase, job, step, (low, high) in KILL_POINTS:
+            run = PipelineRun(root, env).start()
+            started.append(run)
+            since = run.wait_for(job_started(job)) if job else 0
+            run.wait_for(step_started(step), since=since)
+            delay = rng.uniform(low, high)
+            time.sleep(delay)
+            killed_at = time.monotonic() - run.started
+            group = run.kill_group()
+            sha, error = serving_state(root)
+            print(f"kill in {phase}: {delay:.2f}s after {step} started, {killed_at:.1f}s into the run")
+            kills.append(
+                Kill(
+                    phase=phase,
+                    delay=delay,
+                    killed_at=killed_at,
+                    last_step=last_step_started(run),
+                    returncode=run.proc.returncode,
+                    group=group,
+                    serving_sha256=sha,
+                    serving_error=error,
+                    landing_error=check_landing(root),
+                )
+            )
+        # Two runs at once: the recovery run, and a second one started in the same instant.
+        runs = [PipelineRun(root, env).start(), PipelineRun(root, env).start()]
+        started += runs
+        t0 = min(r.started for r in runs)
+        ended: dict[int, float] = {}  # index in runs -> seconds after t0
+        late: PipelineRun | None = None
+        while len(ended) < len(runs):
+            for i, run in enumerate(runs):
+                if i not in ended and run.proc.poll() is not None:
+                    ended[i] = time.monotonic() - t0
+            # A third run started once the survivor's dbt build works on the warehouse file (a user's
+            # `make run` during a scheduled run): dbt holds DuckDB's own lock on it for a while.
+            if late is None and any(in_dbt_build(r) for r in runs[:2]):
+                late = PipelineRun(root, env).start()
+                runs.append(late)
+                started.append(late)
+            assert time.monotonic() - t0 < 900, "the runs did not finish within 15 minutes"
+            time.sleep(0.1)
+        for run in runs:
+            run.wait()
+        print(f"runs at once: ended after {[round(ended[i]) for i in sorted(ended)]} s")
+    finally:  # nothing left running if the scenario stopped half-way
+        for run in started:
+            if run.proc.poll() is None:
+                run.kill_group()
+    return Scenario(root, variant, kills, runs[:2], [ended[0], ended[1]], figures, late, ended.get(2))
+
+
+def test_each_kill_took_the_whole_run_in_its_phase(scenario):
+    assert [k.phase for k in scenario.kills] == [p for p, _, _, _ in KILL_POINTS]
+    for kill in scenario.kills:
+        # -9: killed, not finished; kill_group has already waited until no process of the group was left.
+        assert kill.returncode == -9, kill
+        assert kill.group, kill
+    dbt_kill = next(k for k in scenario.kills if k.phase == "dbt")
+    # The dbt subprocess was in the group when it was killed (the run itself is one process).
+    assert dbt_kill.last_step == "aigap_dbt", dbt_kill
+    assert len(dbt_kill.group) > 1, dbt_kill
+
+
+def test_after_each_kill_serving_is_the_previous_good_file_and_opens(scenario, good):
+    base, _ = good
+    for kill in scenario.kills:
+        assert kill.serving_error is None, kill
+        assert kill.serving_sha256 == base.serving_sha256, kill
+
+
+def test_after_each_kill_every_manifest_line_has_its_bytes(scenario):
+    for kill in scenario.kills:
+        assert kill.landing_error is None, kill
+
+
+def test_two_runs_at_once_the_second_fails_fast_naming_the_holder(scenario):
+    rcs = [r.proc.returncode for r in scenario.runs]
+    assert sorted(rcs) == [0, 1], [r.tail(30) for r in scenario.runs]
+    winner, loser = (scenario.runs[rcs.index(0)], scenario.runs[rcs.index(1)])
+    won, lost = scenario.finished[rcs.index(0)], scenario.finished[rcs.index(1)]
+    match = BUSY.search(loser.output)
+    assert match, loser.tail(40)
+    assert Path(match.group(1)) == (scenario.root / "warehouse").resolve()
+    # The holder named is the run that went on to complete.
+    assert int(match.group(3)) == winner.pid, match.group(2)
+    # Failing fast: the loser gave up while the winner was still at work, long before it ended.
+    assert lost < won - 20, (lost, won)
+
+
+def test_a_run_started_during_another_runs_dbt_fails_fast_naming_the_holder(scenario):
+    winner = next(r for r in scenario.runs if r.proc.returncode == 0)
+    late = scenario.late
+    assert late is not None, "the surviving run never reached dbt"
+    assert late.proc.returncode == 1, late.tail(40)
+    match = BUSY.search(late.output)
+    assert match, late.tail(40)
+    assert int(match.group(3)) == winner.pid, match.group(2)
+    # It did not wait for the winner (and did not get in its way).
+    won = scenario.finished[scenario.runs.index(winner)]
+    assert scenario.late_finished < won, (scenario.late_finished, won)
+
+
+def test_the_next_run_completes_and_serving_holds_a_normal_runs_content(scenario, good):
+    base, _ = good
+    winner = next(r for r in scenario.runs if r.proc.returncode == 0)
+    assert "succeeded" in winner.output
+    # The winner published: the serving file is a new file, with the good data.
+    assert sha256_file(serving_db(scenario.root)) != base.serving_sha256
+    assert_same_content(serving_db(scenario.root), scenario.good_figures, base.mart_counts)
+    serving_dir = serving_db(scenario.root).parent
+    assert sorted(p.name for p in serving_dir.iterdir()) == ["aigap.duckdb", "parquet"]
+    parquet = sorted(p.name for p in (serving_dir / "parquet").iterdir())
+    assert parquet == sorted(f"{m}.parquet" for m in base.mart_counts)
+
+
+def test_landing_holds_every_document_once(scenario):
+    files = landing_files(scenario.root)
+    names = {}
+    for path in files:
+        digest = sha256_file(path)
+        # Named by its own bytes (the suffix after the hash), and no file a second time.
+        assert path.name.split(".")[0] == digest, path
+        assert digest not in names, (path, names.get(digest))
+        names[digest] = path
+    # Exactly the inputs' bytes: the bundled sample (the baseline run) and its re-serialised copy.
+    assert set(names) == inputs_sha256(SAMPLE_DIR) | inputs_sha256(scenario.variant)
+    assert check_landing(scenario.root) is None
+
+
+def test_raw_holds_landed_versions_and_no_row_twice(scenario, good):
+    base, _ = good
+    zone = LandingZone(scenario.root / "warehouse" / "landing")
+    manifests = [m.stem for m in (zone.root / "_manifest").glob("*.jsonl")]
+    latest = {(e.key, e.sha256) for m in manifests for e in zone.latest(m).values()}
+    landed = {(e.key, e.sha256) for m in manifests for e in zone.manifest(m)}
+    with duckdb.connect(str(working_db(scenario.root)), read_only=True) as con:
+
+        def versions(tables):
+            sql = " UNION ".join(f"SELECT DISTINCT source_key, sha256 FROM raw.{t}" for t in tables)
+            return set(con.execute(sql).fetchall())
+
+        def duplicates(table, key):
+            return con.execute(
+                f"SELECT count(*) FROM (SELECT {key} FROM raw.{table} GROUP BY ALL HAVING count(*) > 1)"
+            ).fetchone()[0]
+
+        per_key = versions(sorted(set(base.raw_counts) - {"prices_daily"}))
+        bars = versions(["prices_daily"])
+        dups = {
+            "prices_daily": duplicates("prices_daily", "symbol, date"),
+            "fx_rates": duplicates("fx_rates", "series_id, date"),
+        }
+    # Tables loaded per document hold the newest landed version of each key, the re-serialised bytes
+    # (the universe excepted: not part of the sample, it kept its bytes).
+    assert per_key <= latest
+    assert {sha for _, sha in per_key} <= inputs_sha256(scenario.variant)
+    # Price bars are loaded per day: old days keep the version they were loaded from, any landed one.
+    assert bars <= landed
+    assert dups == {"prices_daily": 0, "fx_rates": 0}
+    # Same data, loaded again after three killed runs: exactly the rows of one clean run.
+    assert table_counts(working_db(scenario.root), "raw") == base.raw_counts
+
+
+# -- killed while publishing ----------------------------------------------------------------------
+
+PUBLISH = """
+import sys
+from pathlib import Path
+from ingestion.serving import publish
+print("publishing", flush=True)
+publish(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
+print("published", flush=True)
+"""
+
+
+def start_publish(root: Path) -> tuple[subprocess.Popen, float]:
+    """``publish`` of root's warehouse as the run's serving step calls it; returns once it has begun."""
+    serving = serving_db(root)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PUBLISH, str(working_db(root)), str(serving), str(serving.parent / "parquet")],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert proc.stdout.readline().strip() == "publishing"
+    return proc, time.monotonic()
+
+
+def test_killed_while_publishing_serving_is_the_old_file_or_the_whole_new_one(tmp_path, good):
+    base, _ = good
+    root = clone_home(base.root, tmp_path / "home")
+    # Mark the warehouse so the new file can be told from the old one.
+    with duckdb.connect(str(working_db(root))) as con:
+        con.execute("CREATE TABLE marts.fault_probe AS SELECT 42 AS answer")
+    # One whole publish (of a copy) to time it.
+    proc, began = start_publish(clone_home(root, tmp_path / "timing"))
+    assert proc.stdout.readline().strip() == "published"
+    assert proc.wait() == 0
+    seconds = time.monotonic() - began
+
+    rng = random.Random(SEED)
+    seen, leftovers = [], 0
+    for _ in range(PUBLISH_KILLS):
+        proc, began = start_publish(root)
+        # Up to a little past the end of a whole publish, so the rename itself can be hit too.
+        time.sleep(max(0.0, rng.uniform(0, 1.2 * seconds) - (time.monotonic() - began)))
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert not group_members(proc.pid)
+        sha = sha256_file(serving_db(root))
+        with duckdb.connect(str(serving_db(root)), read_only=True) as con:
+            probe = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'fault_probe'"
+            ).fetchone()[0]
+            counts = {m: n for m, n in table_counts(serving_db(root), "marts").items() if m != "fault_probe"}
+        assert counts == base.mart_counts
+        if probe:
+            seen.append("new")
+        else:
+            assert sha == base.serving_sha256  # the old file, byte for byte
+            seen.append("old")
+        leftovers += any(p.name.endswith(".tmp") for p in serving_db(root).parent.iterdir())
+    print(f"publish killed {PUBLISH_KILLS} times over {seconds:.2f}s: {seen}, {leftovers} left a temp copy")
+    # Once the new file is in place, it stays (a kill never brings the old one back).
+    if "new" in seen:
+        assert "old" not in seen[seen.index("new") :], seen
+    # At least one kill came in the middle of the copy, when the temp file existed.
+    assert leftovers >= 1, seen
+
+    proc, _ = start_publish(root)
+    assert proc.stdout.readline().strip() == "published"
+    assert proc.wait() == 0
+    # The next publish removed the dead publishes' temp files.
+    assert sorted(p.name for p in serving_db(root).parent.iterdir()) == ["aigap.duckdb", "parquet"]
+    parquet = sorted(p.name for p in (serving_db(root).parent / "parquet").iterdir())
+    assert parquet == sorted(f"{m}.parquet" for m in [*base.mart_counts, "fault_probe"])
+
+
+def test_publish_removes_the_temp_files_of_a_killed_publish_only(tmp_path):
+    """Deterministic twin of the kills above: the temp copy of a dead publish is removed, a live one kept."""
+    from ingestion.serving import publish
+
+    db, serving, parquet = tmp_path / "aigap.duckdb", tmp_path / "serving" / "aigap.duckdb", tmp_path / "pq"
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.fct_x AS SELECT range AS i FROM range(5)")
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid, live_pid = int(dead.stdout), os.getppid()  # the first has exited; the second runs
+    serving.parent.mkdir(parents=True)
+    parquet.mkdir()
+    left = [serving.parent / f".aigap.duckdb.{dead_pid}.tmp", parquet / f".fct_x.parquet.{dead_pid}.tmp"]
+    busy = serving.parent / f".aigap.duckdb.{live_pid}.tmp"
+    for path in [*left, busy]:
+        path.write_bytes(b"half a copy")
+
+    publish(db, serving, parquet)
+
+    assert [p.exists() for p in left] == [False, False]
+    assert busy.read_bytes() == b"half a copy"  # another publish may still be writing it
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM marts.fct_x").fetchone() == (5,)
+    assert sorted(p.name for p in parquet.iterdir()) == ["fct_x.parquet"]
+
+
+# -- a blocking check fails ----------------------------------------------------------------------
+
+
+def test_failing_blocking_check_stops_dbt_and_leaves_serving_unchanged(tmp_path, good):
+    base, _ = good
+    root = clone_home(base.root, tmp_path / "home")
+    sample = tmp_path / "sample"
+    shutil.copytree(SAMPLE_DIR, sample)
+    # HKD per USD on DAY typed as 150 (a unit error: the peg keeps it within 7.75-7.85). Positive and
+    # dated in the past, so no row rule quarantines it: it reaches raw.fx_rates, where the blocking
+    # GX suite (rates within 1..20) must stop everything downstream.
+    fx = sample / "fx" / "DEXHKUS.csv"
+    text = fx.read_text()
+    assert f"\n{DAY},7.8151\n" in text
+    fx.write_text(text.replace(f"\n{DAY},7.8151\n", f"\n{DAY},150\n"))
+    before = sha256_file(serving_db(root))
+    assert before == base.serving_sha256
+
+    run = PipelineRun(root, {"AIGAP_SAMPLE_DIR": str(sample)}).start()
+    rc = run.wait()
+
+    assert rc == 1, run.tail(40)
+    assert "Asset check 'gx_fx_rates' on 'raw/fx_rates' did not pass" in run.output
+    assert "blocking asset check failed with ERROR severity:\nraw/fx_rates: gx_fx_rates" in run.output
+    # What BI tools read is the previous good file, byte for byte (and the run says so).
+    assert sha256_file(serving_db(root)) == before
+    assert "the serving file was not replaced" in run.output
+    # Nothing downstream of raw.fx_rates ran in that run: not the dbt build, not the publication.
+    full_refresh = run.output[job_started("full_refresh").search(run.output).start() :]
+    assert not step_started("aigap_dbt").search(full_refresh)
+    assert not step_started("serving__aigap").search(full_refresh)
+    with duckdb.connect(str(working_db(root)), read_only=True) as con:
+        # The bad rate reached raw (the check, not a parser, stopped it) ...
+        assert con.execute(
+            "SELECT value FROM raw.fx_rates WHERE series_id = 'DEXHKUS' AND date = ?", [DAY]
+        ).fetchone() == (150.0,)
+        # ... and the check recorded exactly that one failing row, as blocking.
+        audit = con.execute(
+            "SELECT status, blocking, failing_rows FROM audit.check_results "
+            "WHERE check_name = 'gx_fx_rates' ORDER BY checked_at DESC LIMIT 1"
+        ).fetchone()
+        # No mart was rebuilt with it: Tencent's USD cap on DAY is still local cap / 7.8151.
+        local, usd = con.execute(
+            "SELECT market_cap_local, market_cap_usd FROM marts.fct_valuation_daily "
+            "WHERE ticker = '0700.HK' AND date = ?",
+            [DAY],
+        ).fetchone()
+    assert audit == ("failed", True, 1)
+    assert usd == pytest.approx(local / 7.8151, rel=1e-9)
+
+
+# -- the run lock ----------------------------------------------------------------------------------
+
+LOCK_PROBE = """
+import sys
+from pathlib import Path
+from ingestion.locking import WarehouseBusy, warehouse_lock
+try:
+    with warehouse_lock(Path(sys.argv[1]), holder="probe"):
+        print("got it")
+except WarehouseBusy as exc:
+    print(f"busy: {exc}")
+"""
+
+
+def test_run_lock_is_reentrant_in_one_process_and_exclusive_across_processes(tmp_path):
+    """`make run` holds the lock across its three runs; each run's resource takes it again inside."""
+    from ingestion.locking import warehouse_lock
+
+    path = tmp_path / ".run.lock"
+
+    def other_process() -> str:
+        probe = [sys.executable, "-c", LOCK_PROBE, str(path)]
+        return subprocess.run(probe, cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+
+    with warehouse_lock(path, holder="make run"):
+        with warehouse_lock(path, holder="a run's resource"):  # does not wait on itself
+            inside = other_process()
+        after_inner = other_process()  # leaving the inner block did not release the lock
+    after_outer = other_process()
+    assert inside.startswith("busy: ") and f"(pid {os.getpid()}, make run, since" in inside
+    assert after_inner.startswith("busy: ") and f"(pid {os.getpid()}, make run, since" in after_inner
+    assert after_outer == "got it"
