@@ -30,7 +30,11 @@ class AigapDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-TRANSLATOR = AigapDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+# dbt source tests stay in the dbt build (a failing one stops the models downstream of it, and its
+# result is kept in audit.check_results) but are not Dagster checks on the raw assets: when the dbt
+# op carries checks of a raw table, Dagster no longer orders it after that table's blocking GX check,
+# and a failed GX suite would not stop dbt. (They also pulled a dbt start into every partitioned run.)
+TRANSLATOR = AigapDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=False))
 
 
 # The marts an analyst opens first: their materializations carry a preview table in the UI.
