@@ -3,8 +3,6 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-export AIGAP_HOME ?= $(CURDIR)/warehouse
-export DAGSTER_HOME ?= $(AIGAP_HOME)/dagster
 # uv if present, else the uv that `make install` puts in this Python with pip.
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
@@ -36,14 +34,14 @@ $(MANIFEST): .venv/.installed $(DBT_SOURCES)
 manifest: $(MANIFEST)
 
 run: $(MANIFEST)
-	@mkdir -p "$(DAGSTER_HOME)"
 	$(RUN) python -m orchestration.run
 
 test: $(MANIFEST)
 	$(RUN) pytest
 
+# The Dagster instance beside the warehouse (AIGAP_HOME, or its one default in ingestion/config.py).
 dev: $(MANIFEST)
-	@mkdir -p "$(DAGSTER_HOME)"
+	export DAGSTER_HOME="$${DAGSTER_HOME:-$$($(RUN) python -c 'from ingestion.config import load_settings as s; h = s().dagster_home; h.mkdir(parents=True, exist_ok=True); print(h)')}" && \
 	$(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 check: .venv/.installed

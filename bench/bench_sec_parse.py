@@ -210,7 +210,7 @@ def main() -> None:
     if not args.no_duckdb:
         import duckdb
 
-        from ingestion.warehouse import _insert_checked, _with_lineage, ensure_schemas
+        from ingestion.raw_loader import _insert_checked, _with_lineage, ensure_schemas
 
         db_path = BENCH_DIR / "bench.duckdb"
         db_path.unlink(missing_ok=True)

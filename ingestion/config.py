@@ -71,6 +71,11 @@ class Settings:
         return self.home / "reports"
 
     @property
+    def dagster_home(self) -> Path:
+        """The Dagster instance (runs, logs, schedules) when DAGSTER_HOME does not name another."""
+        return self.home / "dagster"
+
+    @property
     def lock_path(self) -> Path:
         return self.home / ".run.lock"
 

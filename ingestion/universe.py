@@ -12,9 +12,15 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
+import duckdb
 import pyarrow as pa
 
+from ingestion.config import Settings
+from ingestion.errors import BadSourceFile
+from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_tables import arrow_schema
 
 
@@ -122,3 +128,35 @@ def universe_table(listings: list[Listing]) -> pa.Table:
     return pa.Table.from_pylist(
         [{c: getattr(item, c) for c in COLUMNS} for item in listings], schema=arrow_schema("universe")
     )
+
+
+# -- the universe as a source: landed first, loaded into raw.universe, read back from there -------
+
+UNIVERSE_SOURCE = "universe"
+UNIVERSE_KEY = "universe"
+
+
+def land_universe(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
+    """The AIGAP_UNIVERSE file, byte for byte, the same in every mode (it is never sample data)."""
+    path = settings.universe_path
+    return [zone.land(UNIVERSE_SOURCE, UNIVERSE_KEY, path.read_bytes(), url=path.as_uri(), suffix=".csv")]
+
+
+def parse_universe_file(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:
+    try:
+        # Name the file the user edits, not only its copy in landing.
+        origin = url2pathname(urlsplit(entry.url).path) if entry.url.startswith("file:") else entry.url
+        return {"universe": universe_table(parse_universe(body, origin))}
+    except UniverseError as exc:
+        raise BadSourceFile(entry.path, str(exc)) from exc
+
+
+def loaded_listings(con: duckdb.DuckDBPyConnection) -> list[Listing]:
+    """The listings of raw.universe: what every source after the universe fetches and checks against."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'universe'"
+    ).fetchone()[0]
+    rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM raw.universe").fetchall() if exists else []
+    if not rows:
+        raise UniverseError("raw.universe is empty: load the universe (landing/universe, raw_universe) first")
+    return [Listing(**dict(zip(COLUMNS, row, strict=True))) for row in rows]

@@ -2,13 +2,24 @@
 
 The manifest is prepared by ``make manifest`` (``dagster-dbt project prepare-and-package``) or,
 under ``dagster dev``, by ``prepare_if_dev()``; nothing runs ``dbt parse`` at import time otherwise.
+dbt finds the warehouse file through ``--vars`` (``dbt_project/profiles.yml``); parsing opens no
+database, so the path handed to it there is the configured one, for completeness.
 """
 
+import json
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from ingestion.config import load_settings
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR,
+    profiles_dir=DBT_PROJECT_DIR,
+    prepare_project_cli_args=[
+        "parse", "--quiet", "--vars", json.dumps({"aigap_db_path": str(load_settings().db_path)}),
+    ],
+)  # fmt: skip
 dbt_project.prepare_if_dev()

@@ -7,7 +7,7 @@ from orchestration.assets.ingestion import INGESTION_ASSETS
 from orchestration.assets.report import report_html
 from orchestration.assets.serving import serving_copy
 from orchestration.checks.raw_checks import RAW_CHECKS
-from orchestration.jobs import PARTITIONED_JOBS, full_refresh
+from orchestration.jobs import refresh
 from orchestration.resources import build_resources
 from orchestration.schedules import SCHEDULES
 from orchestration.sensors import fedreg_unreviewed_documents
@@ -15,7 +15,7 @@ from orchestration.sensors import fedreg_unreviewed_documents
 defs = dg.Definitions(
     assets=[*INGESTION_ASSETS, aigap_dbt, serving_copy, report_html],
     asset_checks=RAW_CHECKS,
-    jobs=[*PARTITIONED_JOBS, full_refresh],
+    jobs=[refresh],
     schedules=SCHEDULES,
     sensors=[fedreg_unreviewed_documents],
     resources=build_resources(),

@@ -1,45 +1,86 @@
-"""Resources: the DuckDB warehouse (holding the run lock) and the dbt CLI, both at AIGAP_HOME."""
+"""Resources: aigap's settings, the DuckDB warehouse (holding the run lock) and the dbt CLI.
 
+Settings are read from the environment when a run starts (``AigapSettings.get``), not when the code
+location is imported, so nothing here writes to ``os.environ`` and one default for the warehouse
+path (``ingestion.config``) serves Dagster and dbt alike: dbt is handed the resolved path with
+``--vars`` (``dbt_project/profiles.yml``).
+"""
+
+
+import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DbtCliResource
-from dagster_duckdb import DuckDBResource
 
+from ingestion.config import Settings, load_settings
 from ingestion.locking import warehouse_lock
 from orchestration.dbt_project import dbt_project
-from orchestration.settings import SETTINGS
 
 
-class WarehouseResource(DuckDBResource):
-    """DuckDBResource that holds the warehouse's run lock for as long as the run executes.
+class AigapSettings(dg.ConfigurableResource):
+    """aigap's settings (``ingestion.config.load_settings``): every AIGAP_* variable, read at run time."""
+
+    home: str | None = None  # overrides AIGAP_HOME (tests, a second warehouse)
+
+    def get(self) -> Settings:
+        env = dict(os.environ)
+        if self.home:
+            env["AIGAP_HOME"] = self.home
+        return load_settings(env)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file of AIGAP_HOME, holding its run lock for as long as the run executes.
 
     With the in-process executor, resources are set up once per run, so the lock spans every
     step: a second run started meanwhile waits ``lock_wait_seconds`` and then fails, naming the
     run that holds the lock.
     """
 
-    lock_path: str
+    settings: dg.ResourceDependency[AigapSettings]
     lock_wait_seconds: float = 0.0
+
+    @property
+    def database(self) -> str:
+        return str(self.settings.get().db_path)
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        path = self.settings.get().db_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+        try:
+            yield con
+        finally:
+            con.close()
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["WarehouseResource"]:
         run_id = context.run.run_id if context.run else "no run"
         with warehouse_lock(
-            Path(self.lock_path),
+            self.settings.get().lock_path,
             holder=f"dagster run {run_id}",
             wait_seconds=self.lock_wait_seconds,
         ):
             yield self
 
 
+def dbt_vars(settings: Settings) -> list[str]:
+    """The dbt CLI arguments that point dbt at this run's warehouse file."""
+    return ["--vars", json.dumps({"aigap_db_path": str(settings.db_path)})]
+
+
 def build_resources() -> dict:
-    SETTINGS.home.mkdir(parents=True, exist_ok=True)
+    settings = AigapSettings()
     return {
-        "duckdb": WarehouseResource(database=str(SETTINGS.db_path), lock_path=str(SETTINGS.lock_path)),
+        "settings": settings,
+        "duckdb": WarehouseResource(settings=settings),
         "dbt": DbtCliResource(
             project_dir=dbt_project,
             profiles_dir=str(dbt_project.profiles_dir),

@@ -1,19 +1,15 @@
 """Sensors: Federal Register BIS documents that the curated export-control timeline does not list.
 
-``fedreg_unreviewed_documents`` starts no run. It reads ``raw.federal_register_documents`` through a
-read-only DuckDB connection, lists the BIS documents whose title or abstract mentions advanced
-computing, semiconductors or the Entity List and that ``dbt_project/seeds/export_control_events.csv``
-does not name (by document number or citation), logs a warning for each one it has not reported
-before and says how many there are in its skip reason. A human reviews them and, if relevant, adds
-them to the seed with a source. dbt's ``int_fedreg_documents_to_review`` holds the same list.
+``fedreg_unreviewed_documents`` starts no run. It reads dbt's ``int_fedreg_documents_to_review``
+(the one home of that list: documents mentioning advanced computing, semiconductors or the Entity
+List that ``export_control_events`` does not name by document number or citation) through a
+read-only connection, logs a warning for each document it has not reported before and says how many
+there are in its skip reason. A human reviews them and, if relevant, adds them to the seed with a
+source.
 """
 
-from __future__ import annotations
 
-import csv
 import json
-import logging
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,13 +17,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from ingestion.config import REPO_ROOT
-from orchestration.settings import SETTINGS
+from ingestion.config import Settings
+from orchestration.resources import AigapSettings
 
-log = logging.getLogger(__name__)
-
-SEED_PATH = REPO_ROOT / "dbt_project" / "seeds" / "export_control_events.csv"
-KEYWORDS = ("advanced computing", "semiconductor", "entity list")
+REVIEW_MODEL = "intermediate.int_fedreg_documents_to_review"
 _MAX_LISTED = 20  # documents named in one skip reason; the log has every new one
 
 
@@ -40,71 +33,34 @@ class ReviewCandidate:
     html_url: str | None
 
 
-def _citation_key(citation: str | None) -> str | None:
-    return re.sub(r"\s+", " ", citation.strip()) if citation and citation.strip() else None
+def find_unreviewed_documents(db_path: Path) -> list[ReviewCandidate] | None:
+    """The documents of dbt's review list in ``db_path``; None when the file or the model is not there yet.
 
-
-def curated_references(seed_path: Path) -> tuple[set[str], set[str]]:
-    """Federal Register document numbers and citations the curated seed already lists."""
-    numbers: set[str] = set()
-    citations: set[str] = set()
-    with seed_path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if (row.get("fr_document_number") or "").strip():
-                numbers.add(row["fr_document_number"].strip())
-            if key := _citation_key(row.get("fr_citation")):
-                citations.add(key)
-    return numbers, citations
-
-
-def find_unreviewed_documents(db_path: Path, seed_path: Path) -> list[ReviewCandidate] | None:
-    """BIS documents in the warehouse that mention the keywords and are not in the seed.
-
-    None when the warehouse file or the raw table does not exist yet. Raises duckdb.IOException
-    when another process writes to the file (the caller decides what to read instead).
+    Raises duckdb.IOException when another process writes to the file (the caller reads elsewhere).
     """
     if not db_path.exists():
         return None
-    numbers, citations = curated_references(seed_path)
-    pattern = "|".join(KEYWORDS)
+    schema, name = REVIEW_MODEL.split(".")
     with duckdb.connect(str(db_path), read_only=True) as con:
         exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = 'raw' AND table_name = 'federal_register_documents'"
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, name],
         ).fetchone()[0]
         if not exists:
             return None
         rows = con.execute(
-            """
-            SELECT document_number, publication_date, title, citation, html_url
-            FROM raw.federal_register_documents
-            WHERE regexp_matches(lower(coalesce(title, '') || ' ' || coalesce(abstract, '')), ?)
-            QUALIFY row_number() OVER (PARTITION BY document_number ORDER BY loaded_at DESC) = 1
-            ORDER BY publication_date, document_number
-            """,
-            [pattern],
+            f"SELECT document_number, publication_date, title, citation, html_url FROM {REVIEW_MODEL} "
+            "ORDER BY publication_date, document_number"
         ).fetchall()
-    return [
-        ReviewCandidate(*row)
-        for row in rows
-        if row[0] not in numbers and _citation_key(row[3]) not in citations
-    ]
+    return [ReviewCandidate(*row) for row in rows]
 
 
-def warehouse_paths() -> list[Path]:
-    """Where to read from, in order: the working file (freshest), then the published serving copy.
-
-    The serving copy is the fallback while a run holds the working file; it is replaced
-    atomically, so reading it never blocks a writer.
-    """
-    return [SETTINGS.db_path, SETTINGS.serving_db_path]
-
-
-def _read_candidates() -> tuple[list[ReviewCandidate] | None, str]:
+def _read_candidates(settings: Settings) -> tuple[list[ReviewCandidate] | None, str]:
+    """The working file first (freshest), else the serving copy (a run may hold the working file)."""
     busy: list[str] = []
-    for path in warehouse_paths():
+    for path in (settings.db_path, settings.serving_db_path):
         try:
-            found = find_unreviewed_documents(path, SEED_PATH)
+            found = find_unreviewed_documents(path)
         except (duckdb.IOException, duckdb.ConnectionException) as exc:  # a run is writing to it
             busy.append(f"{path} ({exc.__class__.__name__})")
             continue
@@ -112,7 +68,7 @@ def _read_candidates() -> tuple[list[ReviewCandidate] | None, str]:
             return found, str(path)
     if busy:
         return None, "warehouse busy: " + "; ".join(busy)
-    return None, "no warehouse with raw.federal_register_documents yet (run the ingestion first)"
+    return None, f"no warehouse with {REVIEW_MODEL} yet (run the refresh first)"
 
 
 @dg.sensor(
@@ -122,11 +78,14 @@ def _read_candidates() -> tuple[list[ReviewCandidate] | None, str]:
     description=(
         "Lists Federal Register BIS documents mentioning advanced computing, semiconductors or the "
         "Entity List that dbt_project/seeds/export_control_events.csv does not name, for a human to "
-        "review. Starts no run; warns once per new document (the cursor remembers what was reported)."
+        "review (dbt's int_fedreg_documents_to_review). Starts no run; warns once per new document "
+        "(the cursor remembers what was reported)."
     ),
 )
-def fedreg_unreviewed_documents(context: dg.SensorEvaluationContext) -> dg.SkipReason:
-    candidates, where = _read_candidates()
+def fedreg_unreviewed_documents(
+    context: dg.SensorEvaluationContext, settings: AigapSettings
+) -> dg.SkipReason:
+    candidates, where = _read_candidates(settings.get())
     if candidates is None:
         return dg.SkipReason(where)
     reported: set[str] = set(json.loads(context.cursor)) if context.cursor else set()

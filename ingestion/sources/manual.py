@@ -1,8 +1,8 @@
-"""Files kept by hand: the company universe and the annual figures of issuers that do not file with the SEC.
+"""Figures kept by hand: the annual figures of issuers that do not file with the SEC.
 
-Both are landed in every mode, so raw always shows which universe and which HKEX figures a run used:
+Landed in every mode, so raw always shows which HKEX figures a run used (the universe, the other
+file kept by hand, is its own source: ``ingestion.universe``):
 
-- key ``universe``: the universe CSV (``AIGAP_UNIVERSE``), never sample data -> raw.universe
 - key ``hkex/tencent_annual``: a CSV whose header is exactly raw.hkex_fundamentals' columns ->
   raw.hkex_fundamentals. With filings in sample mode it is the snapshot's synthetic file
   (``is_sample``); in live mode the curated real figures, each naming its annual report and page.
@@ -14,8 +14,6 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import pyarrow as pa
 
@@ -24,14 +22,13 @@ from ingestion.errors import BadSourceFile, SourceFetchError
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_tables import arrow_schema
 from ingestion.sources._parsing import csv_rows, decode_text, parse_number, parse_optional_date
-from ingestion.universe import Listing, UniverseError, parse_universe, universe_table
+from ingestion.universe import Listing
 
 log = logging.getLogger(__name__)
 
 SOURCE = "manual"
-RAW_TABLES = ["universe", "hkex_fundamentals"]
+RAW_TABLES = ["hkex_fundamentals"]
 
-UNIVERSE_KEY = "universe"
 HKEX_KEY = "hkex/tencent_annual"
 SAMPLE_HKEX = "hkex/tencent_annual.csv"  # relative to the sample dir
 CURATED_HKEX = REPO_ROOT / "ingestion" / "curated" / "hkex_fundamentals.csv"
@@ -51,8 +48,7 @@ def land_live(settings: Settings, zone: LandingZone, listings: list[Listing]) ->
 
 
 def _land(settings: Settings, zone: LandingZone) -> list[LandedFile]:
-    universe = settings.universe_path
-    landed = [zone.land(SOURCE, UNIVERSE_KEY, universe.read_bytes(), url=universe.as_uri(), suffix=".csv")]
+    landed: list[LandedFile] = []
     # The HKEX figures stand beside the SEC filings, so they follow the filings' mode.
     if settings.mode("filings") == "sample":
         path = settings.sample_dir / SAMPLE_HKEX
@@ -85,21 +81,9 @@ def _land(settings: Settings, zone: LandingZone) -> list[LandedFile]:
 
 
 def parse(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:
-    if entry.key == UNIVERSE_KEY:
-        try:
-            # Name the file the user edits, not only its copy in landing.
-            return {"universe": universe_table(parse_universe(body, _origin(entry.url)))}
-        except UniverseError as exc:
-            raise BadSourceFile(entry.path, str(exc)) from exc
     if entry.key.startswith("hkex/"):
         return {"hkex_fundamentals": parse_hkex_csv(body, entry.path)}
-    raise BadSourceFile(entry.path, f"landing key {entry.key!r} is neither {UNIVERSE_KEY!r} nor hkex/<name>")
-
-
-def _origin(url: str) -> str:
-    """A file:// url as a plain path, for messages; any other url as it is."""
-    parts = urlsplit(url)
-    return url2pathname(parts.path) if parts.scheme == "file" else url
+    raise BadSourceFile(entry.path, f"landing key {entry.key!r} is not hkex/<name>")
 
 
 def parse_hkex_csv(body: bytes, path: str) -> pa.Table:

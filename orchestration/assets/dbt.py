@@ -6,11 +6,11 @@ from typing import Any
 import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
-from dagster_duckdb import DuckDBResource
 
 from ingestion.audit import record_dbt_results
 from ingestion.previews import preview_markdown, row_count
 from orchestration.dbt_project import dbt_project
+from orchestration.resources import AigapSettings, WarehouseResource, dbt_vars
 
 
 class AigapDbtTranslator(DagsterDbtTranslator):
@@ -62,12 +62,14 @@ def _with_table_metadata(context: dg.AssetExecutionContext, events: list, db_pat
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=TRANSLATOR)
-def aigap_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+def aigap_dbt(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: WarehouseResource, settings: AigapSettings
+):
     """All seeds, models and tests in one `dbt build`: framework start-up dominates, so one call.
 
     Requires the warehouse resource so the run lock is held while dbt writes.
     """
-    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    invocation = dbt.cli(["build", *dbt_vars(settings.get())], context=context, raise_on_error=False)
     events = list(invocation.stream())
     # dbt has released the file: keep every test result in audit.check_results too.
     with duckdb.get_connection() as con:

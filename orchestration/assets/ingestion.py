@@ -1,38 +1,60 @@
-"""Ingestion assets: per source, a landing asset (bytes as fetched) and its raw tables.
+"""Ingestion assets: for each source of the registry, ``landing/<name>`` (bytes as fetched) and its
+raw tables (``raw/<table>``).
 
-Landing and raw are separate assets so the graph shows the layers DESIGN.md names, and so a raw
-table can be reloaded from what is already landed without fetching again. Filings are
-partitioned by company and price bars by day; the small sources are loaded whole.
+Landing and raw are separate assets so the graph shows the layers of the warehouse, and so a raw
+table can be reloaded from what is already landed without fetching again. The universe is landed
+and loaded first; every other landing asset reads the listings of ``raw.universe``. Price bars are
+partitioned by month; the other sources are landed whole (conditional requests make that cheap).
 """
 
-from collections.abc import Callable
+
 from datetime import timedelta
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
-from ingestion import pipeline
-from ingestion.landing import LandedFile
+from ingestion.landing import LandedFile, LandingZone
+from ingestion.raw_loader import LoadReport
 from ingestion.raw_tables import TABLES
-from ingestion.sources import sec
-from ingestion.warehouse import LoadReport
-from orchestration.partitions import LISTINGS, ONE_RUN, SEC_COMPANIES, TRADING_DAYS
-from orchestration.settings import SETTINGS
+from ingestion.sources.registry import SOURCES, Source, Window
+from ingestion.universe import UNIVERSE_SOURCE, Listing, loaded_listings
+from orchestration.partitions import MONTHS, ONE_RUN
+from orchestration.resources import AigapSettings, WarehouseResource
 
 WRITER_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
+UNIVERSE_KEY = dg.AssetKey(["raw", "universe"])
 
 
 def raw_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
 
 
-def _mode(source: str) -> str:
-    return "sample" if source == "manual" else SETTINGS.mode(source)
+class LandingConfig(dg.Config):
+    """Limit a landing run to some listings, e.g. to refresh one company's filings from the UI."""
+
+    tickers: list[str] = []  # tickers of the universe; empty: every listing
 
 
-def _landing_result(context, landed: list[LandedFile], source: str, mode: str) -> dg.MaterializeResult:
+def _chosen(listings: list[Listing], tickers: list[str]) -> list[Listing]:
+    if not tickers:
+        return listings
+    unknown = sorted(set(tickers) - {x.ticker for x in listings})
+    if unknown:
+        raise dg.Failure(f"tickers not in raw.universe: {', '.join(unknown)}")
+    return [x for x in listings if x.ticker in set(tickers)]
+
+
+def _window(context: dg.AssetExecutionContext) -> Window:
+    window = context.partition_time_window  # a range of months in one run: its first to its last day
+    return window.start.date(), (window.end - timedelta(days=1)).date()
+
+
+def _landing_result(
+    context, landed: list[LandedFile], source: Source, mode: str, folder
+) -> dg.MaterializeResult:
     stored = [e for e in landed if e.stored]
-    context.log.info(f"{source}: {len(landed)} document(s) in {mode} mode, {len(stored)} new file(s) stored")
+    context.log.info(
+        f"{source.name}: {len(landed)} document(s) in {mode} mode, {len(stored)} new file(s) stored"
+    )
     preview = "\n".join(
         ["| key | status | bytes | sha256 |", "|---|---|---|---|"]
         + [f"| {e.key} | {e.status} | {e.bytes} | {e.sha256[:12]} |" for e in landed[:50]]
@@ -43,13 +65,13 @@ def _landing_result(context, landed: list[LandedFile], source: str, mode: str) -
             "documents": len(landed),
             "new_files": len(stored),
             "bytes": sum(e.bytes for e in landed),
-            "landing_dir": dg.MetadataValue.path(str(SETTINGS.landing_dir / source)),
+            "landing_dir": dg.MetadataValue.path(str(folder)),
             "preview": dg.MetadataValue.md(preview),
         }
     )
 
 
-def _raw_results(context, con, report: LoadReport, tables: list[str]):
+def _raw_results(context, con, report: LoadReport, tables: tuple[str, ...]):
     for path, reason in report.rejected:
         context.log.error(f"rejected {path}: {reason}")
     for table, rules in report.quarantined_by_rule.items():
@@ -74,165 +96,73 @@ def _raw_results(context, con, report: LoadReport, tables: list[str]):
         )
 
 
-def _raw_spec(table: str, group: str, landing: str, **kwargs) -> dg.AssetSpec:
+def _raw_spec(table: str, source: Source) -> dg.AssetSpec:
     return dg.AssetSpec(
         key=raw_key(table),
-        group_name=group,
-        deps=[dg.AssetKey(["landing", landing])],
+        group_name=source.group,
+        deps=[dg.AssetKey(["landing", source.name])],
         description=f"raw.{table}: typed as delivered, with lineage columns (landing file, sha256, is_sample).",
         kinds={"duckdb"},
         tags={"layer": "raw"},
+        partitions_def=MONTHS if source.by_date else None,
         metadata={
             "dagster/column_schema": dg.TableSchema(
                 columns=[dg.TableColumn(name, str(typ)) for name, typ in TABLES[table]]
             ),
             "dagster/table_name": f"aigap.raw.{table}",
         },
-        **kwargs,
     )
 
 
-def _whole_source(
-    name: str,
-    group: str,
-    description: str,
-    mode_source: str,
-    tables: list[str],
-    land: Callable[[], list[LandedFile]],
-    load: Callable,
-) -> list[dg.AssetsDefinition]:
-    """A small source landed and loaded whole on every run."""
+def _assets(source: Source) -> list[dg.AssetsDefinition]:
+    first = source.name == UNIVERSE_SOURCE
+    partitions = MONTHS if source.by_date else None
 
     @dg.asset(
-        key=["landing", name],
-        group_name=group,
-        description=f"{description} Landed byte for byte under AIGAP_HOME/landing.",
+        key=["landing", source.name],
+        group_name=source.group,
+        deps=[] if first else [UNIVERSE_KEY],
+        partitions_def=partitions,
+        backfill_policy=ONE_RUN if partitions else None,
+        description=f"{source.description} Landed byte for byte under AIGAP_HOME/landing/{source.folder}.",
         kinds={"python", "file"},
-        tags={"layer": "landing", "source_mode": _mode(mode_source)},
+        tags={"layer": "landing"},
     )
-    def landing(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        return _landing_result(context, land(), name, _mode(mode_source))
+    def landing(
+        context: dg.AssetExecutionContext,
+        config: LandingConfig,
+        settings: AigapSettings,
+        duckdb: WarehouseResource,
+    ) -> dg.MaterializeResult:
+        s = settings.get()
+        listings: list[Listing] = []
+        if not first:
+            with duckdb.get_connection() as con:
+                listings = _chosen(loaded_listings(con), config.tickers)
+        window = _window(context) if partitions else None
+        landed = source.land(s, LandingZone(s.landing_dir), listings, window)
+        return _landing_result(context, landed, source, source.mode(s), s.landing_dir / source.folder)
 
     @dg.multi_asset(
-        name=f"raw_{name}", specs=[_raw_spec(t, group, name) for t in tables], retry_policy=WRITER_RETRY
+        name=f"raw_{source.name}",
+        specs=[_raw_spec(t, source) for t in source.raw_tables],
+        backfill_policy=ONE_RUN if partitions else None,
+        retry_policy=WRITER_RETRY,
     )
-    def raw(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+    def raw(context: dg.AssetExecutionContext, settings: AigapSettings, duckdb: WarehouseResource):
+        s = settings.get()
         with duckdb.get_connection() as con:
-            report = load(con, context.run.run_id)
-            yield from _raw_results(context, con, report, tables)
+            listings = [] if first else loaded_listings(con)
+            report = source.load(
+                con, LandingZone(s.landing_dir), s, listings,
+                run_id=context.run.run_id, window=_window(context) if partitions else None,
+            )  # fmt: skip
+            if first and report.rejected:
+                # Every other source reads the universe: a bad one stops the run, naming its line.
+                raise dg.Failure(f"the universe was refused: {report.rejected[0][1]}")
+            yield from _raw_results(context, con, report, source.raw_tables)
 
     return [landing, raw]
 
 
-# -- filings: partitioned by company --------------------------------------------------------
-
-
-def _companies(context) -> list:
-    chosen = set(context.partition_keys)
-    return [listing for listing in sec.sec_listings(LISTINGS) if listing.ticker in chosen]
-
-
-@dg.asset(
-    key=["landing", "filings"],
-    group_name="filings",
-    partitions_def=SEC_COMPANIES,
-    backfill_policy=ONE_RUN,
-    description="SEC EDGAR XBRL companyfacts and submissions JSON of each SEC filer (one partition per "
-    "company), landed byte for byte.",
-    kinds={"python", "file"},
-    tags={"layer": "landing", "source_mode": _mode("filings")},
-)
-def landing_filings(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    listings = _companies(context)
-    context.log.info(f"filings for {', '.join(x.ticker for x in listings)}")
-    return _landing_result(context, pipeline.land(SETTINGS, "filings", listings), "filings", _mode("filings"))
-
-
-@dg.multi_asset(
-    name="raw_filings",
-    specs=[_raw_spec(t, "filings", "filings") for t in sec.RAW_TABLES],
-    partitions_def=SEC_COMPANIES,
-    backfill_policy=ONE_RUN,
-    retry_policy=WRITER_RETRY,
-)
-def raw_filings(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
-    keys = {key for listing in _companies(context) for key in sec.landing_keys_for(listing)}
-    with duckdb.get_connection() as con:
-        report = pipeline.load(con, SETTINGS, "filings", run_id=context.run.run_id, keys=keys)
-        yield from _raw_results(context, con, report, sec.RAW_TABLES)
-
-
-# -- price bars: partitioned by day -----------------------------------------------------------
-
-
-def _window(context):
-    window = context.partition_time_window
-    return window.start.date(), (window.end - timedelta(days=1)).date()
-
-
-@dg.asset(
-    key=["landing", "prices"],
-    group_name="market",
-    partitions_def=TRADING_DAYS,
-    backfill_policy=ONE_RUN,
-    description="Daily OHLCV bars (unadjusted close) per listing, one partition per day; a range of days "
-    "is one request per symbol.",
-    kinds={"python", "file"},
-    tags={"layer": "landing", "source_mode": _mode("prices")},
-)
-def landing_prices(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    start, end = _window(context)
-    context.log.info(f"price bars {start}..{end}")
-    return _landing_result(
-        context, pipeline.land_price_bars(SETTINGS, start, end, LISTINGS), "prices", _mode("prices")
-    )
-
-
-@dg.multi_asset(
-    name="raw_prices",
-    specs=[_raw_spec("prices_daily", "market", "prices")],
-    partitions_def=TRADING_DAYS,
-    backfill_policy=ONE_RUN,
-    retry_policy=WRITER_RETRY,
-)
-def raw_prices(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
-    start, end = _window(context)
-    with duckdb.get_connection() as con:
-        report = pipeline.load_price_bars(
-            con, SETTINGS, start, end, run_id=context.run.run_id, listings=LISTINGS
-        )
-        yield from _raw_results(context, con, report, ["prices_daily"])
-
-
-# -- the small sources, whole ----------------------------------------------------------------
-
-WHOLE_SOURCES = [
-    *_whole_source(
-        "manual", "reference", "The company universe CSV and the curated HKEX (Tencent) figures.", "manual",
-        ["universe", "hkex_fundamentals"],
-        lambda: pipeline.land(SETTINGS, "manual", LISTINGS),
-        lambda con, run_id: pipeline.load(con, SETTINGS, "manual", run_id=run_id),
-    ),
-    *_whole_source(
-        "price_events", "market", "Split and dividend events per listing.", "prices",
-        ["price_events"],
-        lambda: pipeline.land_price_events(SETTINGS, LISTINGS),
-        lambda con, run_id: pipeline.load_price_events(con, SETTINGS, run_id=run_id),
-    ),
-    *_whole_source(
-        "fx", "market", "FRED daily USD/CNY (DEXCHUS) and USD/HKD (DEXHKUS).", "fx",
-        ["fx_rates"],
-        lambda: pipeline.land(SETTINGS, "fx", LISTINGS),
-        lambda con, run_id: pipeline.load(con, SETTINGS, "fx", run_id=run_id),
-    ),
-    *_whole_source(
-        "fedreg", "controls", "Federal Register documents of the Bureau of Industry and Security, page by page.",
-        "fedreg", ["federal_register_documents"],
-        lambda: pipeline.land(SETTINGS, "fedreg", LISTINGS),
-        lambda con, run_id: pipeline.load(con, SETTINGS, "fedreg", run_id=run_id),
-    ),
-]  # fmt: skip
-
-FILINGS_ASSETS = [landing_filings, raw_filings]
-PRICE_BAR_ASSETS = [landing_prices, raw_prices]
-INGESTION_ASSETS = [*FILINGS_ASSETS, *PRICE_BAR_ASSETS, *WHOLE_SOURCES]
+INGESTION_ASSETS = [asset for source in SOURCES.values() for asset in _assets(source)]

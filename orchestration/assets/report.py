@@ -5,7 +5,7 @@ import base64
 import dagster as dg
 
 from ingestion.report import build_report
-from orchestration.settings import SETTINGS
+from orchestration.resources import AigapSettings
 
 SERVING_KEY = dg.AssetKey(["serving", "aigap"])
 
@@ -22,8 +22,9 @@ SERVING_KEY = dg.AssetKey(["serving", "aigap"])
         "rows, and redrawn only when the rows they plot changed."
     ),
 )
-def report_html(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    result = build_report(SETTINGS.serving_db_path, SETTINGS.reports_dir)
+def report_html(context: dg.AssetExecutionContext, settings: AigapSettings) -> dg.MaterializeResult:
+    s = settings.get()
+    result = build_report(s.serving_db_path, s.reports_dir)
     metadata: dict[str, dg.RawMetadataValue] = {
         "path": dg.MetadataValue.path(str(result.html)),
         "source": dg.MetadataValue.path(str(result.db_path)),

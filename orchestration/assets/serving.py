@@ -4,7 +4,7 @@ import dagster as dg
 
 from ingestion.serving import publish
 from orchestration.assets.dbt import MART_KEYS
-from orchestration.settings import SETTINGS
+from orchestration.resources import AigapSettings
 
 
 @dg.asset(
@@ -15,8 +15,9 @@ from orchestration.settings import SETTINGS
     description="warehouse/serving/aigap.duckdb and serving/parquet/*.parquet: replaced atomically, "
     "for analysts and BI tools that open them read-only while runs go on.",
 )
-def serving_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    report = publish(SETTINGS.db_path, SETTINGS.serving_db_path, SETTINGS.parquet_dir)
+def serving_copy(context: dg.AssetExecutionContext, settings: AigapSettings) -> dg.MaterializeResult:
+    s = settings.get()
+    report = publish(s.db_path, s.serving_db_path, s.parquet_dir)
     table = "\n".join(
         ["| mart | rows |", "|---|---|"] + [f"| {m} | {n} |" for m, n in report.mart_rows.items()]
     )
@@ -27,6 +28,6 @@ def serving_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "bytes": report.bytes,
             "seconds": report.seconds,
             "mart_rows": dg.MetadataValue.md(table),
-            "parquet_dir": dg.MetadataValue.path(str(SETTINGS.parquet_dir)),
+            "parquet_dir": dg.MetadataValue.path(str(s.parquet_dir)),
         }
     )

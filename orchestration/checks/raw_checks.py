@@ -5,11 +5,11 @@ the serving file is not replaced).
 """
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from ingestion import quality
 from ingestion.audit import record_check
 from orchestration.assets.ingestion import raw_key
+from orchestration.resources import WarehouseResource
 
 
 def _gx_check(table: str) -> dg.AssetChecksDefinition:
@@ -21,7 +21,7 @@ def _gx_check(table: str) -> dg.AssetChecksDefinition:
         blocking=suite.blocking,
         description=f"Great Expectations suite raw.{table}: {suite.description}.",
     )
-    def gx_check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    def gx_check(context: dg.AssetCheckExecutionContext, duckdb: WarehouseResource) -> dg.AssetCheckResult:
         with duckdb.get_connection() as con:
             frame = con.execute(f"SELECT * FROM raw.{table}").df()
             outcome = quality.validate(table, frame)

@@ -34,7 +34,7 @@ from ingestion.errors import SourceFetchError
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.sources import federal_register, fx, manual, prices, sec
 from ingestion.universe import Listing, UniverseError
-from ingestion.warehouse import load_landed, load_window
+from ingestion.raw_loader import load_landed, load_window
 from tests.support.replay_server import RecordedRequest, ReplayServer, Reply
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

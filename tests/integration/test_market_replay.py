@@ -19,7 +19,7 @@ from ingestion.errors import SourceFetchError
 from ingestion.landing import LandingZone
 from ingestion.sources import fx, prices
 from ingestion.universe import read_universe
-from ingestion.warehouse import load_landed
+from ingestion.raw_loader import load_landed
 from tests.support.replay_server import RecordedRequest, ReplayServer, Reply, conditional
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -24,7 +24,7 @@ from ingestion.http import fetch_to_landing, make_session
 from ingestion.landing import LandingZone
 from ingestion.sources import sec
 from ingestion.universe import Listing
-from ingestion.warehouse import load_landed
+from ingestion.raw_loader import load_landed
 from tests.support.replay_server import RecordedRequest, ReplayServer, Reply, conditional
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sec"

@@ -1,7 +1,7 @@
 -- Federal Register BIS documents that mention advanced computing, semiconductors or the Entity
 -- List (title or abstract, case-insensitive) and that the curated seed export_control_events does
 -- not list (by document number or citation): candidates for a human to review and, if relevant,
--- add to the seed with a source. orchestration/sensors.py raises the same list from the raw table.
+-- add to the seed with a source. orchestration/sensors.py reads this model and warns about each new one.
 with
 
 documents as (

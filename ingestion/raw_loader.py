@@ -29,7 +29,6 @@ from ingestion.audit import record_check
 from ingestion.errors import BadSourceFile
 from ingestion.landing import LandedFile, LandingIntegrityError, LandingZone
 from ingestion.raw_tables import LINEAGE, TABLES, arrow_schema, create_table_sql
-from ingestion.universe import UniverseError, parse_universe, universe_table
 
 log = logging.getLogger(__name__)
 
@@ -105,20 +104,6 @@ def _with_lineage(table: str, data: pa.Table, entry: LandedFile, loaded_at: date
     for name, typ in LINEAGE:
         data = data.append_column(pa.field(name, typ), pa.repeat(pa.scalar(values[name], typ), n))
     return data
-
-
-def _landed_universe(zone: LandingZone) -> pa.Table | None:
-    """The newest landed universe that parses (what raw.universe holds once manual is loaded).
-
-    None when no usable universe was landed yet: the universe rules are then left out (logged).
-    """
-    entries = [e for e in zone.manifest("manual") if e.key == "universe" and e.status in (200, 304)]
-    for entry in reversed(entries):
-        try:
-            return universe_table(parse_universe(zone.read(entry), entry.path))
-        except (UniverseError, LandingIntegrityError):
-            continue
-    return None
 
 
 def _loaded_versions(
@@ -259,15 +244,18 @@ def _insert(
         )
 
 
-def _with_universe(con: duckdb.DuckDBPyConnection, zone: LandingZone, source: str, tables: list[str]) -> bool:
-    """Register the landed universe as ``_universe`` when a table has a universe rule; True if so."""
+def _with_universe(con: duckdb.DuckDBPyConnection, source: str, tables: list[str]) -> bool:
+    """Expose raw.universe as ``_universe`` when a table has a universe rule; True if so.
+
+    The universe is loaded before every other source (ingestion.sources.registry), so it is only
+    missing when a caller loads a source alone on a new warehouse: the rules are then left out.
+    """
     if not any(t in row_rules.UNIVERSE_RULES for t in tables):
         return False
-    universe = _landed_universe(zone)
-    if universe is None:
-        log.warning("%s: no universe landed yet, rows are not checked against it this time", source)
+    if not con.execute("SELECT count(*) > 0 FROM raw.universe").fetchone()[0]:
+        log.warning("%s: raw.universe is empty, rows are not checked against it this time", source)
         return False
-    con.register("_universe", universe)
+    con.execute("CREATE OR REPLACE TEMP VIEW _universe AS SELECT * FROM raw.universe")
     return True
 
 
@@ -309,7 +297,7 @@ def load_landed(
     """
     ensure_schemas(con)
     report = LoadReport(source=source)
-    with_universe = _with_universe(con, zone, source, tables)
+    with_universe = _with_universe(con, source, tables)
     try:
         loaded = _loaded_versions(con, tables, with_universe=with_universe)
         loaded_at = datetime.now(UTC)
@@ -344,7 +332,7 @@ def load_landed(
             log.info("loaded %s (%s) into %s", entry.path, key, ", ".join(parsed))
     finally:
         if with_universe:
-            con.unregister("_universe")
+            con.execute("DROP VIEW IF EXISTS _universe")
     _record_row_rules(con, report, tables, run_id)
     log.info(report.summary())
     return report
@@ -373,7 +361,7 @@ def load_window(
     ensure_schemas(con)
     report = LoadReport(source=entries[0].source if entries else table)
     loaded_at = datetime.now(UTC)
-    with_universe = _with_universe(con, zone, report.source, [table])
+    with_universe = _with_universe(con, report.source, [table])
     try:
         for entry in entries:
             parsed = _parse_or_quarantine(con, zone, entry, parse, report, run_id, loaded_at)
@@ -403,7 +391,7 @@ def load_window(
             report.loaded.append(entry.key)
     finally:
         if with_universe:
-            con.unregister("_universe")
+            con.execute("DROP VIEW IF EXISTS _universe")
     _record_row_rules(con, report, [table], run_id)
     log.info("%s for %s..%s", report.summary(), start, end)
     return report

@@ -1,0 +1,185 @@
+"""Every source aigap lands, as one kind of object, in one registry.
+
+A :class:`Source` says where its files land (``landing/<name>``), how it fetches them in sample and
+live mode, how one landed file parses, and which raw tables those rows fill. The raw loader
+(``ingestion.raw_loader``), ``python -m ingestion.load_all`` and the Dagster assets all iterate
+:data:`SOURCES`; none of them needs to know which source is which.
+
+Order matters: the universe comes first, because every other source reads the listings it holds
+(``raw.universe``) to know what to fetch, and the loader checks their rows against it.
+
+Price bars are the one source loaded by date rather than by file (``by_date``): reloading a window
+replaces those days of each symbol, whichever file they came from before, so a day is never held
+twice (see :func:`ingestion.raw_loader.load_window`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from ingestion.config import Settings
+from ingestion.landing import LandedFile, LandingZone
+from ingestion.raw_loader import LoadReport, Parser, load_landed, load_window
+from ingestion.sources import federal_register, fx, manual, prices, sec
+from ingestion.universe import UNIVERSE_SOURCE, Listing, land_universe, parse_universe_file
+
+log = logging.getLogger(__name__)
+
+# A date window, both ends included.
+Window = tuple[date, date]
+LandFn = Callable[[Settings, LandingZone, list[Listing], Window | None], list[LandedFile]]
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # the Dagster assets ``landing/<name>`` and ``raw_<name>``
+    group: str  # the Dagster group: reference, filings, market, controls
+    description: str
+    raw_tables: tuple[str, ...]
+    folder: str  # the landing folder (bars and events of one provider share one)
+    # Which setting's mode (AIGAP_SOURCE_<X>) it follows; curated files are the same in every mode.
+    follows: str | None
+    land_sample: LandFn
+    land_live: LandFn
+    parse: Parser
+    # The landing keys of the folder that are this source's (two sources may share a folder).
+    key_prefixes: tuple[str, ...] | None = None
+    # Loaded by date (entity column, date column) instead of file by file, see the module doc.
+    by_date: tuple[str, str] | None = None
+    # The keys holding a window's rows (by_date sources only).
+    window_keys: Callable[[Settings, list[Listing], Window], list[str]] | None = None
+
+    def mode(self, settings: Settings) -> str:
+        return settings.mode(self.follows) if self.follows else "curated"
+
+    def land(
+        self, settings: Settings, zone: LandingZone, listings: list[Listing], window: Window | None = None
+    ) -> list[LandedFile]:
+        mode = self.mode(settings)
+        log.info("landing %s (%s mode)%s", self.name, mode, f" {window[0]}..{window[1]}" if window else "")
+        fetch = self.land_live if mode == "live" else self.land_sample
+        return fetch(settings, zone, listings, window)
+
+    def owns(self, key: str) -> bool:
+        return self.key_prefixes is None or key.startswith(self.key_prefixes)
+
+    def load(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        zone: LandingZone,
+        settings: Settings,
+        listings: list[Listing],
+        *,
+        run_id: str = "",
+        window: Window | None = None,
+        keys: set[str] | None = None,
+    ) -> LoadReport:
+        """Load the newest landed files of this source (of ``keys`` or of ``window``) into raw."""
+        folder = self.folder
+        if self.by_date is None:
+            wanted = {k for k in zone.latest(folder) if self.owns(k) and (keys is None or k in keys)}
+            return load_landed(
+                con, zone, folder, self.parse, list(self.raw_tables), run_id=run_id, keys=wanted
+            )
+        assert self.window_keys is not None
+        window = window or ALL_DAYS
+        latest = zone.latest(folder)
+        wanted_keys = self.window_keys(settings, listings, window)
+        missing = [k for k in wanted_keys if k not in latest]
+        if missing:
+            raise FileNotFoundError(
+                f"no landed {self.name} for {', '.join(missing)} ({window[0]}..{window[1]}): "
+                f"materialize landing/{self.name} first"
+            )
+        entity, day = self.by_date
+        (table,) = self.raw_tables
+        return load_window(
+            con, zone, [latest[k] for k in wanted_keys], self.parse, table,
+            entity_column=entity, date_column=day, start=window[0], end=window[1], run_id=run_id,
+        )  # fmt: skip
+
+
+ALL_DAYS: Window = (date(1900, 1, 1), date(2999, 12, 31))
+PRICES = prices.SOURCE
+
+
+def _whole(land: Callable[[Settings, LandingZone, list[Listing]], list[LandedFile]]) -> LandFn:
+    """A source fetched whole on every run: the window does not apply."""
+    return lambda settings, zone, listings, window: land(settings, zone, listings)
+
+
+def _bars(live: bool) -> LandFn:
+    def land(settings: Settings, zone: LandingZone, listings: list[Listing], window: Window | None):
+        if not live:
+            # The snapshot keeps one whole-history file per symbol; the loader takes the window's days.
+            return prices.land_bars_sample(settings, zone, listings)
+        start, end = window or (prices.DEFAULT_SINCE, None)
+        return prices.land_bars_live(settings, zone, listings, start, end)
+
+    return land
+
+
+def _bar_keys(settings: Settings, listings: list[Listing], window: Window) -> list[str]:
+    if settings.is_sample(PRICES) or window == ALL_DAYS:
+        return [prices.bar_key(s, window[0], None) for s in prices.symbols(listings)]
+    return [prices.bar_key(s, window[0], window[1]) for s in prices.symbols(listings)]
+
+
+SOURCES: dict[str, Source] = {
+    s.name: s
+    for s in [
+        Source(
+            name=UNIVERSE_SOURCE, folder=UNIVERSE_SOURCE, group="reference",
+            description="The company universe (AIGAP_UNIVERSE), validated field by field: what every other "
+            "source fetches and what their rows are checked against.",
+            raw_tables=("universe",), follows=None,
+            land_sample=_whole(land_universe), land_live=_whole(land_universe), parse=parse_universe_file,
+        ),
+        Source(
+            name="hkex", folder=manual.SOURCE, group="reference",
+            description="Curated figures of issuers that do not file with the SEC (Tencent, from its HKEX "
+            "reports), each row with its source; the sample's synthetic file when filings are in sample mode.",
+            raw_tables=tuple(manual.RAW_TABLES), follows="filings",
+            land_sample=_whole(manual.land_sample), land_live=_whole(manual.land_live), parse=manual.parse,
+        ),
+        Source(
+            name=sec.SOURCE, folder=sec.SOURCE, group="filings",
+            description="SEC EDGAR XBRL companyfacts and submissions JSON of each SEC filer.",
+            raw_tables=tuple(sec.RAW_TABLES), follows="filings",
+            land_sample=_whole(sec.land_sample), land_live=_whole(sec.land_live), parse=sec.parse,
+        ),
+        Source(
+            name=PRICES, folder=PRICES, group="market",
+            description="Daily OHLCV bars per listing (one request per symbol for a window of days).",
+            raw_tables=("prices_daily",), follows="prices",
+            land_sample=_bars(live=False), land_live=_bars(live=True), parse=prices.parse,
+            key_prefixes=tuple(f"{k}/" for k in prices.BAR_KINDS),
+            by_date=("symbol", "date"), window_keys=_bar_keys,
+        ),
+        Source(
+            name="price_events", folder=PRICES, group="market",
+            description="Split and dividend events per listing.",
+            raw_tables=("price_events",), follows="prices",
+            land_sample=_whole(prices.land_events_sample), land_live=_whole(prices.land_events_live),
+            parse=prices.parse, key_prefixes=tuple(f"{k}/" for k in prices.EVENT_KINDS),
+        ),
+        Source(
+            name=fx.SOURCE, folder=fx.SOURCE, group="market",
+            description="FRED daily USD/CNY (DEXCHUS) and USD/HKD (DEXHKUS).",
+            raw_tables=tuple(fx.RAW_TABLES), follows="fx",
+            land_sample=_whole(fx.land_sample), land_live=_whole(fx.land_live), parse=fx.parse,
+        ),
+        Source(
+            name=federal_register.SOURCE, folder=federal_register.SOURCE, group="controls",
+            description="Federal Register documents of the Bureau of Industry and Security, page by page.",
+            raw_tables=tuple(federal_register.RAW_TABLES), follows="fedreg",
+            land_sample=_whole(federal_register.land_sample), land_live=_whole(federal_register.land_live),
+            parse=federal_register.parse,
+        ),
+    ]
+}  # fmt: skip
