@@ -9,13 +9,14 @@ RUN := $(UV) run --frozen
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
 
-.PHONY: help install manifest run test dev check bench report sample clean
+.PHONY: help install manifest run test test-fast dev check bench report sample clean
 
 help:
 	@echo "make run     materialize every asset on the bundled sample, run every check, publish serving"
 	@echo "make test    the test suite"
 	@echo "make dev     the Dagster UI on http://127.0.0.1:3000"
-	@echo "make check   ruff (lint + format check) and sqlfluff (dbt SQL)"
+	@echo "make test-fast  the quick loop: every test not marked slow"
+	@echo "make check   ruff (lint + format check), sqlfluff (dbt templater) and dg check defs"
 	@echo "make report  charts and the HTML page from the serving file (also part of make run)"
 	@echo "make bench   benchmarks that print figures"
 	@echo "make sample  regenerate the bundled sample (deterministic)"
@@ -39,18 +40,22 @@ run: $(MANIFEST)
 test: $(MANIFEST)
 	$(RUN) pytest
 
+test-fast: $(MANIFEST)
+	$(RUN) pytest -m "not slow"
+
 # The Dagster instance beside the warehouse (AIGAP_HOME, or its one default in ingestion/config.py).
 dev: $(MANIFEST)
 	export DAGSTER_HOME="$${DAGSTER_HOME:-$$($(RUN) python -c 'from ingestion.config import load_settings as s; h = s().dagster_home; h.mkdir(parents=True, exist_ok=True); print(h)')}" && \
 	$(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
-check: .venv/.installed
+check: $(MANIFEST)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar
+	$(RUN) dg check defs
 
 report: .venv/.installed
-	$(RUN) python -m ingestion.report
+	$(RUN) python -m ingestion.publish.report
 
 bench: $(MANIFEST)
 	$(RUN) python bench/run_all.py

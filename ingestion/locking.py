@@ -3,16 +3,13 @@
 DuckDB itself refuses a second writing process, but with an error about file locks that does not
 say which run is in the way. This lock is taken first and names the holder.
 
-The lock is re-entrant within a process: ``make run`` holds it across its three Dagster runs and
-each run's warehouse resource takes it again (a flock taken twice by one process through two
-descriptors would otherwise block on itself).
+A full refresh is one Dagster run, whose warehouse resource takes the lock once for the whole run.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,38 +21,9 @@ class WarehouseBusy(RuntimeError):
     """Another run is writing to the same warehouse."""
 
 
-# Lock files this process holds, with how many times each was taken.
-_held: dict[Path, int] = {}
-_held_guard = threading.Lock()
-
-
 @contextmanager
 def warehouse_lock(path: Path, *, holder: str, wait_seconds: float = 0.0) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = path.resolve()
-    with _held_guard:
-        reentered = key in _held
-        if reentered:
-            _held[key] += 1
-    if reentered:
-        try:
-            yield
-        finally:
-            with _held_guard:
-                _held[key] -= 1
-        return
-    with _exclusive(path, holder=holder, wait_seconds=wait_seconds):
-        with _held_guard:
-            _held[key] = 1
-        try:
-            yield
-        finally:
-            with _held_guard:
-                del _held[key]
-
-
-@contextmanager
-def _exclusive(path: Path, *, holder: str, wait_seconds: float) -> Iterator[None]:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait_seconds
     try:

@@ -6,7 +6,6 @@ path (``ingestion.config``) serves Dagster and dbt alike: dbt is handed the reso
 ``--vars`` (``dbt_project/profiles.yml``).
 """
 
-
 import json
 import os
 import sys

@@ -15,7 +15,7 @@ import dagster as dg
 
 from ingestion.config import Settings, load_settings
 from ingestion.locking import WarehouseBusy
-from ingestion.summary import print_summary
+from ingestion.publish.summary import print_summary
 from orchestration.definitions import defs
 from orchestration.partitions import MONTHS
 
@@ -52,8 +52,6 @@ def run_refresh(instance: dg.DagsterInstance, settings: Settings) -> dg.ExecuteI
     return defs.resolve_job_def("refresh").execute_in_process(
         instance=instance,
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
-        # progress in the terminal: steps, logs and checks, not every event (the UI has those)
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,
     )
 

@@ -8,7 +8,6 @@ there are in its skip reason. A human reviews them and, if relevant, adds them t
 source.
 """
 
-
 import json
 from dataclasses import dataclass
 from datetime import date

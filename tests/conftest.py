@@ -1,7 +1,7 @@
 """Test session set-up: every test run writes to its own temporary AIGAP_HOME.
 
-orchestration.settings reads the environment once at import, so the variables are set here,
-before any test module imports orchestration.
+Settings are read from the environment when a run starts (orchestration.resources.AigapSettings);
+they are set here once, before any test module runs, so no test writes to a developer's warehouse.
 """
 
 import os

@@ -42,8 +42,19 @@ PREVIEWED = {"fct_valuation_daily", "fct_basket_gap_daily", "fct_fundamentals", 
              "fct_event_study", "fct_return_on_research", "fct_growth_vs_utility"}  # fmt: skip
 
 
+# Marts wait for their row counts; what is built on them waits too (outputs go in topological order).
+HELD_BACK = ("marts", "report")
+
+
+def _held_back(context: dg.AssetExecutionContext, event) -> bool:
+    if isinstance(event, dg.Output):
+        return context.asset_key_for_output(event.output_name).path[0] in HELD_BACK
+    key = getattr(event, "asset_key", None)
+    return key is not None and key.path[0] in HELD_BACK
+
+
 def _with_table_metadata(context: dg.AssetExecutionContext, events: list, db_path: str) -> list:
-    """Row counts for every table dbt built, previews for the key marts.
+    """Row counts for every mart dbt built, previews for the key ones.
 
     dbt holds the DuckDB file while it runs, so this reads once dbt has finished.
     """
@@ -67,10 +78,21 @@ def aigap_dbt(
 ):
     """All seeds, models and tests in one `dbt build`: framework start-up dominates, so one call.
 
-    Requires the warehouse resource so the run lock is held while dbt writes.
+    Events are passed on as dbt emits them, so Dagster records them while dbt works; only the marts
+    (with their checks and the report models built on them) wait for the end, when their row counts and previews can
+    be read. Requires the warehouse resource so the run lock is held while dbt writes.
     """
     invocation = dbt.cli(["build", *dbt_vars(settings.get())], context=context, raise_on_error=False)
-    events = list(invocation.stream())
+    marts = []
+    try:
+        for event in invocation.stream():
+            if _held_back(context, event):
+                marts.append(event)
+            else:
+                yield event
+    finally:
+        if invocation.process.poll() is None:  # the step failed mid-stream: dbt must not write on
+            invocation.process.terminate()
     # dbt has released the file: keep every test result in audit.check_results too.
     with duckdb.get_connection() as con:
         record_dbt_results(
@@ -79,7 +101,7 @@ def aigap_dbt(
             run_results=invocation.get_artifact("run_results.json"),
             manifest=invocation.get_artifact("manifest.json"),
         )
-    yield from _with_table_metadata(context, events, duckdb.database)
+    yield from _with_table_metadata(context, marts, duckdb.database)
     if not invocation.is_successful():
         raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log above")
 

@@ -7,7 +7,6 @@ and loaded first; every other landing asset reads the listings of ``raw.universe
 partitioned by month; the other sources are landed whole (conditional requests make that cheap).
 """
 
-
 from datetime import timedelta
 
 import dagster as dg

@@ -4,7 +4,7 @@ import base64
 
 import dagster as dg
 
-from ingestion.report import build_report
+from ingestion.publish.report import build_report
 from orchestration.resources import AigapSettings
 
 SERVING_KEY = dg.AssetKey(["serving", "aigap"])

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from ingestion.serving import publish
+from ingestion.publish.serving import publish
 from orchestration.assets.dbt import MART_KEYS
 from orchestration.resources import AigapSettings
 

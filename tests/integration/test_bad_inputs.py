@@ -32,9 +32,9 @@ from ingestion import pipeline, quality, row_rules
 from ingestion.config import REPO_ROOT, load_settings
 from ingestion.errors import SourceFetchError
 from ingestion.landing import LandedFile, LandingZone
+from ingestion.raw_loader import load_landed, load_window
 from ingestion.sources import federal_register, fx, manual, prices, sec
 from ingestion.universe import Listing, UniverseError
-from ingestion.raw_loader import load_landed, load_window
 from tests.support.replay_server import RecordedRequest, ReplayServer, Reply
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -16,7 +16,7 @@ hold every document once and every raw row once.
 
 Killing a whole run in its publishing step would cost another full run for a window of half a
 second; the publishing kills instead SIGKILL the process doing exactly that step
-(``ingestion.serving.publish`` on a copy of the good warehouse) at random moments, several times.
+(``ingestion.publish.serving.publish`` on a copy of the good warehouse) at random moments, several times.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ SEED = int(os.environ.get("AIGAP_FAULT_SEED", "20221130"))
 KILL_POINTS = [
     ("landing", None, "landing__filings", (0.0, 0.3)),
     ("raw", None, "raw_filings", (0.0, 1.0)),
-    ("dbt", "full_refresh", "aigap_dbt", (5.0, 25.0)),
+    ("dbt", "refresh", "aigap_dbt", (5.0, 25.0)),
 ]
 PUBLISH_KILLS = 8
 DAY = "2022-11-30"
@@ -187,7 +187,7 @@ DBT_NODE_STARTED = re.compile(r"\d+ of \d+ START ")
 
 def in_dbt_build(run: PipelineRun) -> bool:
     output = run.output
-    job = job_started("full_refresh").search(output)
+    job = job_started("refresh").search(output)
     return bool(job and DBT_NODE_STARTED.search(output, job.end()))
 
 
@@ -376,7 +376,7 @@ def test_raw_holds_landed_versions_and_no_row_twice(scenario, good):
 PUBLISH = """
 import sys
 from pathlib import Path
-from ingestion.serving import publish
+from ingestion.publish.serving import publish
 print("publishing", flush=True)
 publish(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
 print("published", flush=True)
@@ -449,7 +449,7 @@ def test_killed_while_publishing_serving_is_the_old_file_or_the_whole_new_one(tm
 
 def test_publish_removes_the_temp_files_of_a_killed_publish_only(tmp_path):
     """Deterministic twin of the kills above: the temp copy of a dead publish is removed, a live one kept."""
-    from ingestion.serving import publish
+    from ingestion.publish.serving import publish
 
     db, serving, parquet = tmp_path / "aigap.duckdb", tmp_path / "serving" / "aigap.duckdb", tmp_path / "pq"
     with duckdb.connect(str(db)) as con:
@@ -503,9 +503,9 @@ def test_failing_blocking_check_stops_dbt_and_leaves_serving_unchanged(tmp_path,
     assert sha256_file(serving_db(root)) == before
     assert "the serving file was not replaced" in run.output
     # Nothing downstream of raw.fx_rates ran in that run: not the dbt build, not the publication.
-    full_refresh = run.output[job_started("full_refresh").search(run.output).start() :]
-    assert not step_started("aigap_dbt").search(full_refresh)
-    assert not step_started("serving__aigap").search(full_refresh)
+    refresh = run.output[job_started("refresh").search(run.output).start() :]
+    assert not step_started("aigap_dbt").search(refresh)
+    assert not step_started("serving__aigap").search(refresh)
     with duckdb.connect(str(working_db(root)), read_only=True) as con:
         # The bad rate reached raw (the check, not a parser, stopped it) ...
         assert con.execute(
@@ -524,37 +524,3 @@ def test_failing_blocking_check_stops_dbt_and_leaves_serving_unchanged(tmp_path,
         ).fetchone()
     assert audit == ("failed", True, 1)
     assert usd == pytest.approx(local / 7.8151, rel=1e-9)
-
-
-# -- the run lock ----------------------------------------------------------------------------------
-
-LOCK_PROBE = """
-import sys
-from pathlib import Path
-from ingestion.locking import WarehouseBusy, warehouse_lock
-try:
-    with warehouse_lock(Path(sys.argv[1]), holder="probe"):
-        print("got it")
-except WarehouseBusy as exc:
-    print(f"busy: {exc}")
-"""
-
-
-def test_run_lock_is_reentrant_in_one_process_and_exclusive_across_processes(tmp_path):
-    """`make run` holds the lock across its three runs; each run's resource takes it again inside."""
-    from ingestion.locking import warehouse_lock
-
-    path = tmp_path / ".run.lock"
-
-    def other_process() -> str:
-        probe = [sys.executable, "-c", LOCK_PROBE, str(path)]
-        return subprocess.run(probe, cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
-
-    with warehouse_lock(path, holder="make run"):
-        with warehouse_lock(path, holder="a run's resource"):  # does not wait on itself
-            inside = other_process()
-        after_inner = other_process()  # leaving the inner block did not release the lock
-    after_outer = other_process()
-    assert inside.startswith("busy: ") and f"(pid {os.getpid()}, make run, since" in inside
-    assert after_inner.startswith("busy: ") and f"(pid {os.getpid()}, make run, since" in after_inner
-    assert after_outer == "got it"

@@ -59,11 +59,11 @@ def hkex_shares_known_on(day: str) -> float:
 
 @pytest.fixture(scope="module")
 def warehouse():
-    from orchestration.run import run_all
+    from orchestration.run import run_refresh
 
-    results = run_all(dg.DagsterInstance.ephemeral())
-    assert [r.success for r in results] == [True, True, True]
     settings = load_settings()
+    result = run_refresh(dg.DagsterInstance.ephemeral(), settings)
+    assert result.success
     con = duckdb.connect(str(settings.serving_db_path), read_only=True)
     yield con
     con.close()

@@ -17,9 +17,9 @@ import pytest
 from ingestion.config import load_settings
 from ingestion.errors import SourceFetchError
 from ingestion.landing import LandingZone
+from ingestion.raw_loader import load_landed
 from ingestion.sources import fx, prices
 from ingestion.universe import read_universe
-from ingestion.raw_loader import load_landed
 from tests.support.replay_server import RecordedRequest, ReplayServer, Reply, conditional
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

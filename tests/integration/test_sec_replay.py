@@ -22,9 +22,9 @@ from ingestion.config import ConfigError, load_settings
 from ingestion.errors import SourceFetchError
 from ingestion.http import fetch_to_landing, make_session
 from ingestion.landing import LandingZone
+from ingestion.raw_loader import load_landed
 from ingestion.sources import sec
 from ingestion.universe import Listing
-from ingestion.raw_loader import load_landed
 from tests.support.replay_server import RecordedRequest, ReplayServer, Reply, conditional
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sec"

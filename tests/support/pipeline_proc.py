@@ -6,9 +6,9 @@ here is ``make run`` minus make: ``python -m orchestration.run`` with its own ``
 ``DAGSTER_HOME``, started in a new session so that ``kill_group`` takes the run *and* the dbt
 subprocess it spawned (a crash of the whole run, as the OOM killer or a closed terminal would do).
 
-A first run costs about four minutes on two cores (every price day since 2019 is a partition), a
-daily run after it under two, so :func:`baseline` builds one good warehouse per pytest process and
-the modules copy it (:func:`clone_home`) instead of building their own.
+A run costs a minute or more on two cores (more when the machine is shared), so :func:`baseline`
+builds one good warehouse per pytest process and the modules copy it (:func:`clone_home`) instead of
+building their own.
 
 ``python -m tests.support.pipeline_proc read-serving fresh|held <serving.duckdb> <out.jsonl> <stop>``
 is a read-only BI reader of the serving-readers test (see :func:`read_serving_loop`).
@@ -45,7 +45,7 @@ _DROPPED_ENV = (
     "AIGAP_SOURCE_FX",
     "AIGAP_SOURCE_FEDREG",
 )
-RUN_TIMEOUT = 900.0  # seconds; a first sample run takes ~4 min on 2 cores, a daily run ~2 min
+RUN_TIMEOUT = 900.0  # seconds; a sample run takes a minute or two on 2 cores, more under load
 
 
 # -- one run as a subprocess --------------------------------------------------------------

@@ -31,8 +31,32 @@ def test_definitions_load_as_one_connected_graph():
     }
 
 
+def test_the_universe_comes_first():
+    graph = defs.resolve_asset_graph()
+    universe = dg.AssetKey(["raw", "universe"])
+    for key in graph.get_all_asset_keys():
+        if key.path[0] == "landing" and key.path[1] != "universe":
+            assert universe in graph.get(key).parent_keys, key
+
+
+def test_one_job_runs_everything_with_price_bars_by_month():
+    job = defs.resolve_job_def("refresh")
+    keys = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
+    assert {
+        "raw/universe",
+        "raw/sec_companyfacts",
+        "raw/prices_daily",
+        "serving/aigap",
+        "reports/html",
+    } <= keys
+    assert job.partitions_def is not None
+    months = job.partitions_def.get_partition_keys()
+    assert months[0] == "2019-01-01"
+    assert len(months) < 200  # months, not days: a first run is one run of ~100 partitions
+
+
 def test_jobs_schedules_and_checks_exist():
-    assert defs.resolve_job_def("full_refresh") is not None
+    assert defs.resolve_job_def("refresh") is not None
     assert defs.resolve_schedule_def("daily_refresh").cron_schedule == "0 6 * * *"
     check_keys = {k.to_user_string() for k in defs.resolve_asset_graph().asset_check_keys}
     assert "raw/prices_daily:gx_prices_daily" in check_keys

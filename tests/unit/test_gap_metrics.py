@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.report import build_report
+from ingestion.publish.report import build_report
 
 pytestmark = pytest.mark.slow
 

@@ -5,6 +5,7 @@ decided here row by row, so every stamp assertion can fail.
 """
 
 import hashlib
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,16 +13,28 @@ import duckdb
 import pytest
 from PIL import Image
 
-from ingestion import report
-from ingestion.report import CHARTS, SAMPLE_STAMP, ReportError, build_report, main
+from ingestion.publish import report
+from ingestion.publish.report import CHARTS, ReportError, build_report, main
+from ingestion.publish.report.model import SAMPLE_STAMP
 
+REPORT_MODELS = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts" / "report"
 SAMPLE_CHARTS = {"basket_indices", "ev_to_rd", "event_study_cars", "return_on_research", "growth_vs_utility"}
 ALL_CHARTS = {spec.name for spec in CHARTS}
 
 
+def create_report_views(con: duckdb.DuckDBPyConnection) -> None:
+    """The report's dbt models, from their own SQL (``ref`` resolved to the marts), as dbt builds them."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS report")
+    for model in sorted(REPORT_MODELS.glob("rpt_*.sql")):
+        sql = re.sub(r"\{\{\s*ref\('(\w+)'\)\s*\}\}", r"marts.\1", model.read_text())
+        sql = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+        con.execute(f"CREATE VIEW report.{model.stem} AS {sql}")
+
+
 def make_warehouse(path: Path) -> Path:
-    """Every mart the report reads. compute_access_gap is all real (is_sample false); in
-    return_on_research a single sample row among real ones must still stamp the chart."""
+    """Every mart the report reads, and the report's views over them. compute_access_gap is all real
+    (is_sample false); in return_on_research a single sample row among real ones must still stamp the
+    chart."""
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA marts")
     con.execute(
@@ -99,6 +112,7 @@ def make_warehouse(path: Path) -> Path:
         "('MSFT', 'US', 2024, 0.16, 35.0, 'growth', true), ('BIDU', 'CN', 2024, 0.03, 10.0, 'utility', true), "
         "('BABA', 'CN', 2024, 0.1, NULL, 'unclassified', true)"
     )
+    create_report_views(con)
     con.close()
     return path
 
@@ -159,13 +173,13 @@ def test_sample_data_is_stamped_exactly_where_a_plotted_row_is_sample(built):
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         spec = next(s for s in CHARTS if s.name == "return_on_research")
-        data = {q.name: report._fetch(con, q) for q in spec.queries}
+        data = {q.name: report.fetch(con, q) for q in spec.queries}
         fig, is_sample = report.draw_chart(spec, data)
         assert is_sample
         assert SAMPLE_STAMP in [t.get_text() for t in fig.texts]  # the watermark
         assert fig.get_suptitle().startswith(SAMPLE_STAMP)
         compute = next(s for s in CHARTS if s.name == "compute_access_ratio")
-        fig, is_sample = report.draw_chart(compute, {q.name: report._fetch(con, q) for q in compute.queries})
+        fig, is_sample = report.draw_chart(compute, {q.name: report.fetch(con, q) for q in compute.queries})
         assert not is_sample
         assert not any(SAMPLE_STAMP in t.get_text() for t in fig.texts)
         assert fig.get_suptitle() == ""
@@ -218,18 +232,18 @@ def test_missing_or_empty_marts_are_noted_and_old_charts_removed(warehouse: Path
     out = tmp_path / "reports"
     build_report(warehouse, out)
     con = duckdb.connect(str(warehouse))
-    con.execute("DROP TABLE marts.fct_event_study")
+    con.execute("DROP VIEW report.rpt_event_study_cars")
     con.execute("DELETE FROM marts.fct_growth_vs_utility")
     con.execute("UPDATE marts.fct_compute_access_gap SET compute_access_ratio = NULL")
-    con.execute("DROP TABLE marts.dim_export_control_event")  # optional input: the chart is still drawn
+    con.execute("DROP VIEW report.rpt_chart_events")  # optional input: the chart is still drawn
     con.close()
 
     result = {c.name: c for c in build_report(warehouse, out).charts}
 
     assert result["event_study_cars"].status == "skipped"
-    assert result["event_study_cars"].note == "marts.fct_event_study is not in the warehouse."
+    assert result["event_study_cars"].note == "report.rpt_event_study_cars is not in the warehouse."
     assert result["growth_vs_utility"].status == "skipped"
-    assert result["growth_vs_utility"].note == "marts.fct_growth_vs_utility has no rows for this chart."
+    assert result["growth_vs_utility"].note == "report.rpt_growth_vs_utility has no rows for this chart."
     assert result["compute_access_ratio"].status == "skipped"
     assert "no day with a compute access ratio" in result["compute_access_ratio"].note
     assert result["basket_indices"].status == "drawn"  # redrawn without the event lines
@@ -238,8 +252,8 @@ def test_missing_or_empty_marts_are_noted_and_old_charts_removed(warehouse: Path
         assert not (out / f"{name}.png").exists()
         assert not (out / f"{name}.json").exists()
     page = (out / "index.html").read_text()
-    assert "Not drawn: marts.fct_event_study is not in the warehouse." in page
-    assert "Not drawn: marts.fct_growth_vs_utility has no rows for this chart." in page
+    assert "Not drawn: report.rpt_event_study_cars is not in the warehouse." in page
+    assert "Not drawn: report.rpt_growth_vs_utility has no rows for this chart." in page
     assert 'src="event_study_cars.png' not in page
 
 

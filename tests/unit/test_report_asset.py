@@ -1,30 +1,30 @@
 """The Dagster asset reports/html: materialized against a tiny serving file in a temporary AIGAP_HOME."""
 
 import base64
-import dataclasses
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
-from ingestion.report import CHARTS, SAMPLE_STAMP
+from ingestion.publish.report import CHARTS
+from ingestion.publish.report.model import SAMPLE_STAMP
 from orchestration.assets import report as report_asset
+from orchestration.resources import AigapSettings
 from tests.unit.test_report import SAMPLE_CHARTS, make_warehouse
 
 
-def test_report_asset_depends_on_serving_and_shows_every_chart(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    settings = dataclasses.replace(report_asset.SETTINGS, home=tmp_path)
+def test_report_asset_depends_on_serving_and_shows_every_chart(tmp_path: Path):
+    resource = AigapSettings(home=str(tmp_path))
+    settings = resource.get()
     settings.serving_dir.mkdir(parents=True)
     make_warehouse(settings.serving_db_path)
-    monkeypatch.setattr(report_asset, "SETTINGS", settings)
 
     assert report_asset.report_html.key == dg.AssetKey(["reports", "html"])
     deps = report_asset.report_html.asset_deps[report_asset.report_html.key]
     assert deps == {dg.AssetKey(["serving", "aigap"])}
 
-    result = dg.materialize([report_asset.report_html], instance=dg.DagsterInstance.ephemeral())
+    result = dg.materialize(
+        [report_asset.report_html], instance=dg.DagsterInstance.ephemeral(), resources={"settings": resource}
+    )
     assert result.success
     (event,) = result.get_asset_materialization_events()
     metadata = event.materialization.metadata

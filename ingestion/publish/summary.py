@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from ingestion.config import Settings
-from ingestion.serving import list_marts
+from ingestion.publish.serving import list_marts
 
 
 def print_summary(settings: Settings, *, run_ids: list[str], wall_seconds: float) -> None:

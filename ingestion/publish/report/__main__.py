@@ -1,0 +1,5 @@
+import sys
+
+from ingestion.publish.report.build import main
+
+sys.exit(main())
