@@ -206,3 +206,14 @@ def test_fundamentals_carry_confidence_and_the_operating_profit_restatement(ware
         )
     )
     assert confidences["rd_expense"] == "secondary" and confidences["net_income"] == "official"
+
+
+def test_run_summary_counts_the_secondary_facts_in_use(warehouse: Path):
+    from ingestion.summary import secondary_facts_in_use
+
+    # curated secondary rows: R&D FY2019-24 (6), capex FY2024 (1), D&A FY2019-24 (6), cash FY2019-21 (3),
+    # share counts of 2024-10-08, 2025-11-28 and 2025-12-22 (3), FY2025 revenue and operating profit (2)
+    # = 21, none superseded; of the two valuation days only 2025-12-01 uses one
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert secondary_facts_in_use(con, ["fct_fundamentals", "fct_valuation_daily"]) == (21, 1)
+        assert secondary_facts_in_use(con, ["fct_fundamentals"]) is None
