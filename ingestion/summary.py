@@ -64,5 +64,7 @@ def secondary_facts_in_use(con: duckdb.DuckDBPyConnection, marts: list[str]) -> 
     facts = con.execute(
         "select count(*) from marts.fct_fundamentals where is_current_version and source_confidence = 'secondary'"
     ).fetchone()[0]
-    days = con.execute("select count(*) from marts.fct_valuation_daily where uses_secondary_figure").fetchone()[0]
+    days = con.execute(
+        "select count(*) from marts.fct_valuation_daily where uses_secondary_figure"
+    ).fetchone()[0]
     return facts, days

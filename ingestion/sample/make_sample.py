@@ -796,7 +796,9 @@ def write_hkex() -> None:
     for as_of, filed in [(date(2018, 11, 30), date(2018, 12, 5))] + [
         (date(fy, 6, 30), next_weekday(date(fy, 7, 5))) for fy in range(2019, 2025)
     ]:
-        count = int(round(9.52e9 * (9.20 / 9.52) ** ((as_of.year - 2019) / 5) * (1 + shares_rng.gauss(0, 0.002)), -3))
+        count = int(
+            round(9.52e9 * (9.20 / 9.52) ** ((as_of.year - 2019) / 5) * (1 + shares_rng.gauss(0, 0.002)), -3)
+        )
         label = "H1" if as_of.month == 6 else "BAL"
         lines.append(
             f"0700.HK,shares_outstanding,{as_of.year},{label},,{as_of},{count},shares,{filed},"

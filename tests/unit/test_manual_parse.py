@@ -128,7 +128,11 @@ def test_curated_tencent_file_is_valid_and_every_row_has_its_source():
         if r["confidence"] == "secondary":
             assert r["source_url"] and r["quoted_text"], r
     # FY2022 operating profit: both versions, the original and the restatement on the new basis
-    op22 = sorted((r["filed_date"], r["value"]) for r in rows if (r["metric"], r["fiscal_year"]) == ("operating_income", 2022))
+    op22 = sorted(
+        (r["filed_date"], r["value"])
+        for r in rows
+        if (r["metric"], r["fiscal_year"]) == ("operating_income", 2022)
+    )
     assert op22 == [(date(2023, 3, 22), 235_706e6), (date(2024, 3, 20), 110_827e6)]
     assert all(r["note"] for r in rows if r["metric"] == "operating_income")
     # a share count is known before the first trading day of 2019 (2019-01-02)
