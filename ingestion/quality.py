@@ -131,9 +131,19 @@ def _expectations(table: str, today: date) -> list:
     if table == "hkex_fundamentals":
         return [
             *not_null(
-                "ticker", "metric", "fiscal_year", "period_end", "value", "currency", "filed_date", "document"
+                "ticker",
+                "metric",
+                "fiscal_year",
+                "period_end",
+                "value",
+                "currency",
+                "filed_date",
+                "document",
+                "confidence",
             ),
             E.ExpectColumnValuesToBeInSet(column="metric", value_set=METRICS),
+            # the parser refuses any other; kept as a backstop (ingestion/curated/README.md)
+            E.ExpectColumnValuesToBeInSet(column="confidence", value_set=["official", "secondary"]),
             E.ExpectCompoundColumnsToBeUnique(
                 column_list=["ticker", "metric", "period_start", "period_end", "filed_date"]
             ),

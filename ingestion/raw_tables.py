@@ -77,6 +77,10 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
         ("filed_date", pa.date32()),
         ("document", pa.string()),  # e.g. "Tencent Annual Report 2023"
         ("page", pa.string()),
+        ("source_url", pa.string()),  # where the figure was read (the document, or who quotes it)
+        ("quoted_text", pa.string()),  # the words around the figure as read there
+        ("confidence", pa.string()),  # 'official' (issuer's/HKEX's own text) or 'secondary'
+        ("note", pa.string()),  # what an analyst must know, e.g. a change of basis
     ],
     # Daily bars as the provider delivers them: close is unadjusted, adjusted_close is not used for caps.
     "prices_daily": [

@@ -133,6 +133,7 @@
         runs.filed_date as latest_filed_date,
         runs.accession_number as latest_accession_number,
         runs.period_first_filed_date,
+        runs.source_confidence,
         runs.is_sample
     from runs
     cross join {{ as_of_cte }} as as_of

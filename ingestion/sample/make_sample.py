@@ -764,8 +764,11 @@ TENCENT = {  # metric: (FY2019 level, FY2024 level, is a flow) in CNY, shares fo
     "shares_outstanding": (9.52e9, 9.20e9, False),
 }
 HKEX_HEADER = (
-    "ticker,metric,fiscal_year,fiscal_period,period_start,period_end,value,currency,filed_date,document,page"
+    "ticker,metric,fiscal_year,fiscal_period,period_start,period_end,value,currency,filed_date,document,page,"
+    "source_url,quoted_text,confidence,note"
 )
+# Like the live curated file: the figures only press or aggregators gave are 'secondary' (synthetic here).
+TENCENT_SECONDARY = {"rd_expense", "capex", "depreciation_amortization", "cash", "short_term_investments"}
 
 
 def write_hkex() -> None:
@@ -782,10 +785,25 @@ def write_hkex() -> None:
             value = int(round(value, -3 if metric.startswith("shares") else -6))
             start = f"{fy}-01-01" if is_flow else ""
             currency = "shares" if metric == "shares_outstanding" else "CNY"
+            confidence = "secondary" if metric in TENCENT_SECONDARY else "official"
             lines.append(
                 f"0700.HK,{metric},{fy},FY,{start},{fy}-12-31,{value},{currency},{filed},"
-                f"Tencent Annual Report {fy} (sample),synthetic"
+                f"Tencent Annual Report {fy} (sample),synthetic,sample://synthetic,synthetic (sample),{confidence},"
             )
+    # Synthetic monthly-return share counts (30 June, and one filed in 2018 so a count is known on the
+    # first trading day of 2019), from their own stream so the figures above do not move.
+    shares_rng = rng_for("hkex:tencent:monthly_returns")
+    for as_of, filed in [(date(2018, 11, 30), date(2018, 12, 5))] + [
+        (date(fy, 6, 30), next_weekday(date(fy, 7, 5))) for fy in range(2019, 2025)
+    ]:
+        count = int(
+            round(9.52e9 * (9.20 / 9.52) ** ((as_of.year - 2019) / 5) * (1 + shares_rng.gauss(0, 0.002)), -3)
+        )
+        label = "H1" if as_of.month == 6 else "BAL"
+        lines.append(
+            f"0700.HK,shares_outstanding,{as_of.year},{label},,{as_of},{count},shares,{filed},"
+            f"HKEX Monthly Return {as_of:%Y-%m} (sample),,sample://synthetic,synthetic (sample),official,"
+        )
     write("hkex/tencent_annual.csv", "\n".join(lines) + "\n")
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import pyarrow as pa
 
@@ -82,11 +84,44 @@ def _land(settings: Settings, zone: LandingZone) -> list[LandedFile]:
 
 def parse(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:
     if entry.key.startswith("hkex/"):
-        return {"hkex_fundamentals": parse_hkex_csv(body, entry.path)}
+        # Provenance errors also name the curated file the user edits, not only its landed copy.
+        return {"hkex_fundamentals": parse_hkex_csv(body, entry.path, origin=_origin(entry.url))}
     raise BadSourceFile(entry.path, f"landing key {entry.key!r} is not hkex/<name>")
 
 
-def parse_hkex_csv(body: bytes, path: str) -> pa.Table:
+def _origin(url: str) -> str:
+    """A file:// url as a plain path, for messages; any other url as it is."""
+    parts = urlsplit(url)
+    return url2pathname(parts.path) if parts.scheme == "file" else url
+
+
+CONFIDENCES = ("official", "secondary")
+
+
+def _check_provenance(raw: dict[str, str], path: str, origin: str, lineno: int) -> None:
+    """No figure without its source and a known confidence (ingestion/curated/README.md).
+
+    Every row names its document and where in it (page) or where it was read (source_url); a
+    `secondary` figure (press, broker, aggregator quoting the issuer) also carries the URL and the
+    quoted words, so a reader can check it without trusting us.
+    """
+    at = f"{origin}, line {lineno}"
+    confidence = raw["confidence"].strip()
+    if confidence not in CONFIDENCES:
+        raise BadSourceFile(
+            path, f"{at}, column confidence: {confidence!r} is not one of {', '.join(CONFIDENCES)}"
+        )
+    if not raw["document"].strip():
+        raise BadSourceFile(path, f"{at}, column document: a figure without its source document")
+    if not (raw["page"].strip() or raw["source_url"].strip()):
+        raise BadSourceFile(path, f"{at}: neither a page nor a source_url says where the figure was read")
+    if confidence == "secondary" and not (raw["source_url"].strip() and raw["quoted_text"].strip()):
+        raise BadSourceFile(
+            path, f"{at}: a secondary figure needs the source_url and the quoted_text it was read from"
+        )
+
+
+def parse_hkex_csv(body: bytes, path: str, origin: str | None = None) -> pa.Table:
     what = "HKEX fundamentals CSV"
     text = decode_text(body, path, what)
     rows: list[dict[str, Any]] = []
@@ -105,6 +140,7 @@ def parse_hkex_csv(body: bytes, path: str) -> pa.Table:
         for column in ("period_start", "period_end", "filed_date"):
             row[column] = parse_optional_date(raw[column], path, where(column))
         row["value"] = parse_number(raw["value"], path, where("value"))
+        _check_provenance(raw, path, origin or path, lineno)
         # Amendments add a row with a later filed_date; the same figure twice as of one date is ambiguous.
         identity = (row["ticker"], row["metric"], row["fiscal_year"], row["fiscal_period"], row["filed_date"])
         if identity in seen:

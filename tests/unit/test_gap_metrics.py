@@ -73,18 +73,23 @@ insert into intermediate.int_fx_daily
 select d, 'CNY', {FX}, 1.0 / {FX}, false, 0, 0, d, true
 from (values (date '2022-11-30'), (date '2023-03-20'), (date '2023-06-30')) as t (d);
 
+-- curated HKEX figures (none for C): fct_valuation_daily flags the secondary ones it uses
+create table staging.stg_hkex__fundamentals (
+    ticker varchar, metric varchar, period_end date, filed_date date, source_confidence varchar
+);
+
 -- annual figures as fct_fundamentals holds them (value in CNY, value_usd at the year's average rate)
 create table marts.fct_fundamentals (
     ticker varchar, metric varchar, fiscal_year integer, fiscal_period varchar, period_kind varchar,
     period_start date, period_end date, value double, currency varchar, value_usd double, usd_per_unit double,
     accession_number varchar, form varchar, filed_date date, superseded_date date, is_current_version boolean,
     source varchar, concept varchar, is_proxy boolean, is_derived boolean, is_sample boolean,
-    source_file varchar, document varchar, page varchar
+    source_file varchar, document varchar, page varchar, source_confidence varchar
 );
 insert into marts.fct_fundamentals
 select 'C', metric, fy, 'FY', 'annual', make_date(fy, 1, 1), make_date(fy, 12, 31), value, 'CNY',
        value / {FX}, 1.0 / {FX}, accn, '20-F', filed, null, true, 'sec', metric, false, false, true,
-       'fixture', null, null
+       'fixture', null, null, 'official'
 from (values
     ('rd_expense', 2022, 2555.0, 'c22', date '2023-03-20'),
     ('revenue', 2021, 5600.0, 'c21', date '2022-03-21'),

@@ -16,7 +16,11 @@ from ingestion.raw_tables import arrow_schema
 from ingestion.sources import manual
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "manual"
-HEADER = b"ticker,metric,fiscal_year,fiscal_period,period_start,period_end,value,currency,filed_date,document,page\n"
+HEADER = (
+    b"ticker,metric,fiscal_year,fiscal_period,period_start,period_end,value,currency,filed_date,document,page,"
+    b"source_url,quoted_text,confidence,note\n"
+)
+CURATED = Path(__file__).resolve().parents[2] / "ingestion" / "curated" / "hkex_fundamentals.csv"
 
 
 def land_and_parse(tmp_path: Path, key: str, path: Path) -> dict:
@@ -44,9 +48,19 @@ def test_hkex_rows_typed(tmp_path):
         "filed_date": date(2023, 3, 22),
         "document": "Synthetic test report 2022",
         "page": "10",
+        "source_url": None,
+        "quoted_text": None,
+        "confidence": "official",
+        "note": None,
     }
     # an instant: no period start; no page given
     assert (rows[1]["period_start"], rows[1]["page"], rows[1]["currency"]) == (None, None, "shares")
+    # read at a URL instead: a secondary figure keeps where it was read and the words quoted there
+    assert (rows[1]["source_url"], rows[1]["quoted_text"], rows[1]["confidence"]) == (
+        "https://example.test/shares",
+        "issued shares 9.567bn",
+        "secondary",
+    )
     # a restatement is a second version with a later filed_date, not a duplicate
     assert [r["filed_date"] for r in rows if r["metric"] == "revenue"] == [
         date(2023, 3, 22),
@@ -54,7 +68,7 @@ def test_hkex_rows_typed(tmp_path):
     ]
 
 
-ROW = b"0700.HK,revenue,2022,FY,2022-01-01,2022-12-31,1,CNY,2023-03-22,doc,1\n"
+ROW = b"0700.HK,revenue,2022,FY,2022-01-01,2022-12-31,1,CNY,2023-03-22,doc,1,,,official,\n"
 
 
 @pytest.mark.parametrize(
@@ -63,6 +77,7 @@ ROW = b"0700.HK,revenue,2022,FY,2022-01-01,2022-12-31,1,CNY,2023-03-22,doc,1\n"
         (b"", "empty body"),
         (b"<html></html>", "HTML"),
         (HEADER.replace(b",page", b"") + ROW, "header"),
+        (HEADER.replace(b",confidence", b"") + ROW, "header"),
         (HEADER.replace(b"value", b"amount") + ROW, "header"),
         (HEADER + ROW.replace(b",2022,FY", b",FY22,FY"), "line 2, column fiscal_year: 'FY22' is not a year"),
         (
@@ -78,6 +93,50 @@ def test_hkex_rejects_what_is_not_the_format(tmp_path, body, reason):
     with pytest.raises(BadSourceFile) as info:
         manual.parse(entry, body)
     assert reason in info.value.reason
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        # no document at all
+        (ROW.replace(b",doc,1,", b",,1,"), "line 2, column document: a figure without its source document"),
+        # a document but nothing saying where in it, nor where it was read
+        (ROW.replace(b",doc,1,", b",doc,,"), "line 2: neither a page nor a source_url"),
+        # a confidence that is neither official nor secondary
+        (ROW.replace(b",official,", b",derived,"), "line 2, column confidence: 'derived' is not one of"),
+        (ROW.replace(b",official,", b",,"), "line 2, column confidence: '' is not one of"),
+        # secondary: the URL and the quoted words must both be there
+        (ROW.replace(b",,,official,", b",https://x.test,,secondary,"), "line 2: a secondary figure needs"),
+        (ROW.replace(b",,,official,", b",,quoted,secondary,"), "line 2: a secondary figure needs"),
+    ],
+)
+def test_hkex_row_without_source_or_known_confidence_refused_with_file_and_line(tmp_path, row, reason):
+    curated = tmp_path / "my_curated.csv"
+    curated.write_bytes(HEADER + ROW.replace(b"2022-03-22", b"2022-03-21") + row)
+    with pytest.raises(BadSourceFile) as info:
+        land_and_parse(tmp_path, "hkex/tencent_annual", curated)
+    # the message names the file the user edits, and the line (line 3: the first row is fine)
+    assert f"{curated}, {reason.replace('line 2', 'line 3')}" in str(info.value)
+
+
+def test_curated_tencent_file_is_valid_and_every_row_has_its_source():
+    table = manual.parse_hkex_csv(CURATED.read_bytes(), str(CURATED))
+    rows = table.to_pylist()
+    assert {r["confidence"] for r in rows} == {"official", "secondary"}
+    for r in rows:
+        assert r["document"] and (r["page"] or r["source_url"]), r
+        if r["confidence"] == "secondary":
+            assert r["source_url"] and r["quoted_text"], r
+    # FY2022 operating profit: both versions, the original and the restatement on the new basis
+    op22 = sorted(
+        (r["filed_date"], r["value"])
+        for r in rows
+        if (r["metric"], r["fiscal_year"]) == ("operating_income", 2022)
+    )
+    assert op22 == [(date(2023, 3, 22), 235_706e6), (date(2024, 3, 20), 110_827e6)]
+    assert all(r["note"] for r in rows if r["metric"] == "operating_income")
+    # a share count is known before the first trading day of 2019 (2019-01-02)
+    assert min(r["filed_date"] for r in rows if r["metric"] == "shares_outstanding") < date(2019, 1, 2)
 
 
 def test_universe_parsed(tmp_path):

@@ -23,7 +23,9 @@ hkex_publications as (
         period_end,
         filed_date,
         document,
-        page
+        page,
+        source_confidence,
+        source_note
     from {{ ref('stg_hkex__fundamentals') }}
 ),
 
@@ -106,7 +108,11 @@ select
     versions_in_order.is_sample,
     versions_in_order.source_file,
     hkex_publications.document,
-    hkex_publications.page
+    hkex_publications.page,
+    -- SEC facts are the issuer's own filing; curated HKEX figures carry the confidence they were read with
+    case when versions_in_order.source = 'sec' then 'official' else hkex_publications.source_confidence end
+        as source_confidence,
+    hkex_publications.source_note
 from versions_in_order
 left join period_average_rates
     on

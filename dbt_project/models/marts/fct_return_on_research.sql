@@ -33,6 +33,7 @@ valuations as (
         ticker,
         date,
         market_cap_usd,
+        uses_secondary_figure as is_secondary,
         is_sample
     from {{ ref('fct_valuation_daily') }}
     where market_cap_usd is not null
@@ -76,6 +77,8 @@ reported_days as (
             as rd_usd_per_day,
         rd_versions.accession_number,
         rd_versions.filed_date,
+        -- a secondary figure (fct_fundamentals.source_confidence): press or an aggregator quoting it
+        rd_versions.source_confidence = 'secondary' as is_secondary,
         rd_versions.is_sample
     from company_days
     inner join rd_versions
@@ -104,6 +107,7 @@ run_rates as (
         case when count(*) = 365 then avg(reported_days.rd_usd_per_day) end as rd_usd_per_day,
         max(reported_days.filed_date) as filed_date,
         arg_max(reported_days.accession_number, reported_days.filed_date) as accession_number,
+        bool_or(reported_days.is_secondary) as is_secondary,
         bool_or(reported_days.is_sample) as is_sample
     from reported_days
     inner join coverage
@@ -130,6 +134,10 @@ daily_rd as (
             when company_days.date > coverage.coverage_end then run_rates.filed_date
             else reported_days.filed_date
         end as filed_date,
+        case
+            when company_days.date > coverage.coverage_end then run_rates.is_secondary
+            else reported_days.is_secondary
+        end as is_secondary,
         case
             when company_days.date > coverage.coverage_end then run_rates.is_sample
             else reported_days.is_sample
@@ -191,6 +199,7 @@ window_market_caps as (
         company_windows.*,
         at_start.date as start_date,
         at_start.market_cap_usd as start_market_cap_usd,
+        at_start.is_secondary as start_is_secondary,
         at_start.is_sample as start_is_sample
     from company_windows
     asof left join valuations as at_start
@@ -204,6 +213,7 @@ window_market_caps_both as (
         window_market_caps.*,
         at_end.date as end_date,
         at_end.market_cap_usd as end_market_cap_usd,
+        at_end.is_secondary as end_is_secondary,
         at_end.is_sample as end_is_sample
     from window_market_caps
     asof left join valuations as at_end
@@ -226,6 +236,7 @@ window_rd as (
         cast(count(*) filter (where daily_rd.is_estimated) as bigint) as rd_days_estimated,
         max(daily_rd.filed_date) as rd_known_from,
         string_agg(distinct daily_rd.accession_number, ', ' order by daily_rd.accession_number) as rd_accession_numbers,
+        coalesce(bool_or(daily_rd.is_secondary), false) as rd_is_secondary,
         coalesce(bool_or(daily_rd.is_sample), false) as rd_is_sample
     from company_windows
     inner join daily_rd
@@ -255,7 +266,10 @@ company_rows as (
         window_rd.rd_known_from,
         window_rd.rd_accession_numbers,
         cast(1 as bigint) as n_members,
-        caps.start_is_sample or caps.end_is_sample or window_rd.rd_is_sample as is_sample
+        caps.start_is_sample or caps.end_is_sample or window_rd.rd_is_sample as is_sample,
+        coalesce(caps.start_is_secondary, false)
+        or coalesce(caps.end_is_secondary, false)
+        or window_rd.rd_is_secondary as uses_secondary_figure
     from window_market_caps_both as caps
     inner join companies
         on caps.ticker = companies.ticker
@@ -292,7 +306,8 @@ basket_rows as (
         max(company_rows.rd_known_from) as rd_known_from,
         string_agg(company_rows.rd_accession_numbers, ', ' order by company_rows.entity) as rd_accession_numbers,
         count(*) as n_members,
-        bool_or(company_rows.is_sample) as is_sample
+        bool_or(company_rows.is_sample) as is_sample,
+        bool_or(company_rows.uses_secondary_figure) as uses_secondary_figure
     from company_rows
     inner join basket_sizes
         on company_rows.basket = basket_sizes.basket
@@ -331,6 +346,7 @@ select
     -- the first day every input of the row was public
     greatest(all_rows.market_cap_end_date, all_rows.rd_known_from) as known_from,
     as_of.as_of_date,
-    all_rows.rd_accession_numbers
+    all_rows.rd_accession_numbers,
+    all_rows.uses_secondary_figure
 from all_rows
 cross join as_of

@@ -31,7 +31,18 @@ wanted as (
     cross join metrics
 ),
 
-known as (
+secondary_figures as (
+    -- curated HKEX figures seen only as quoted by press or aggregators (source_confidence 'secondary')
+    select
+        ticker,
+        metric,
+        period_end,
+        filed_date
+    from {{ ref('stg_hkex__fundamentals') }}
+    where source_confidence = 'secondary'
+),
+
+known_facts as (
     -- as-of join: each metric's value in force that day (int_fundamentals_in_force is point in time)
     select
         wanted.ticker,
@@ -49,6 +60,20 @@ known as (
             wanted.ticker = facts.ticker
             and wanted.metric = facts.metric
             and wanted.date >= facts.known_from
+),
+
+known as (
+    -- a figure in force is secondary when that version (period and publication day) is a secondary one
+    select
+        known_facts.*,
+        secondary_figures.metric is not null as is_secondary
+    from known_facts
+    left join secondary_figures
+        on
+            known_facts.ticker = secondary_figures.ticker
+            and known_facts.metric = secondary_figures.metric
+            and known_facts.period_end = secondary_figures.period_end
+            and known_facts.knowable_from = secondary_figures.filed_date
 ),
 
 known_usd as (
@@ -86,6 +111,7 @@ fundamentals as (
         max(period_end) filter (where metric = 'cash') as balance_sheet_period_end,
         max(knowable_from) filter (where metric = 'cash') as balance_sheet_filed_date,
         max(accession_number) filter (where metric = 'cash') as balance_sheet_accession_number,
+        string_agg(metric, ', ' order by metric) filter (where is_secondary) as secondary_fundamentals,
         coalesce(bool_or(is_sample), false) as is_sample
     from known_usd
     group by ticker, date
@@ -96,8 +122,15 @@ joined as (
         market_caps.*,
         companies.basket,
         companies.reporting_currency,
-        fundamentals.* exclude (ticker, date, is_sample),
-        market_caps.is_sample or fundamentals.is_sample as any_input_is_sample
+        fundamentals.* exclude (ticker, date, is_sample, secondary_fundamentals),
+        market_caps.is_sample or fundamentals.is_sample as any_input_is_sample,
+        -- which inputs of the row are secondary figures: the share count behind the market cap, then the
+        -- fundamentals (null when every input is official)
+        nullif(concat_ws(
+            ', ',
+            case when secondary_shares.metric is not null then 'shares_outstanding' end,
+            fundamentals.secondary_fundamentals
+        ), '') as secondary_inputs
     from market_caps
     inner join companies
         on market_caps.ticker = companies.ticker
@@ -105,6 +138,12 @@ joined as (
         on
             market_caps.ticker = fundamentals.ticker
             and market_caps.date = fundamentals.date
+    left join secondary_figures as secondary_shares
+        on
+            market_caps.ticker = secondary_shares.ticker
+            and secondary_shares.metric = 'shares_outstanding'
+            and market_caps.shares_as_of_date = secondary_shares.period_end
+            and market_caps.shares_filed_date = secondary_shares.filed_date
 ),
 
 valued as (
@@ -159,5 +198,7 @@ select
     balance_sheet_period_end,
     balance_sheet_filed_date,
     balance_sheet_accession_number,
-    price_source_file
+    price_source_file,
+    secondary_inputs,
+    secondary_inputs is not null as uses_secondary_figure
 from valued

@@ -17,6 +17,11 @@ select
     filed_date,
     document,
     page,
+    source_url,
+    quoted_text,
+    -- official: the issuer's or HKEX's own text was seen; secondary: press, broker or aggregator quoting it
+    lower(trim(confidence)) as source_confidence,
+    note as source_note,
     source_key,
     source_file,
     sha256,

@@ -1,0 +1,219 @@
+"""Tencent's market cap from the curated HKEX share counts, through the real dbt models, checked by hand.
+
+raw.hkex_fundamentals is loaded from the real curated file (ingestion/curated/hkex_fundamentals.csv, as
+the parser reads it); prices, FX, the universe and the SEC side are a handful of fixture rows. dbt then
+builds the HKEX staging model, the fundamentals versions, the share counts in force, the daily market
+cap, fct_fundamentals and fct_valuation_daily in a temporary AIGAP_HOME.
+"""
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from ingestion.sources import manual
+
+pytestmark = pytest.mark.slow
+
+DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
+CURATED = Path(__file__).resolve().parents[2] / "ingestion" / "curated" / "hkex_fundamentals.csv"
+
+# Two chosen trading days, a chosen HKEX close and a chosen HKD-per-USD rate on each
+DAY_2019 = "2019-01-02"  # before the 2018 year-end monthly return (filed 2019-01-07)
+DAY_2025 = "2025-12-01"  # after the 28 November 2025 next-day return (filed that day)
+CLOSE = {DAY_2019: 316.2, DAY_2025: 610.5}
+HKD_PER_USD = {DAY_2019: 7.8305, DAY_2025: 7.7850}
+
+FIXTURE_SQL = f"""
+create schema staging;
+create schema intermediate;
+
+create table staging.stg_manual__universe (
+    ticker varchar, name varchar, role varchar, basket varchar, country varchar, cik varchar,
+    exchange varchar, trading_currency varchar, reporting_currency varchar, fiscal_year_end_month integer,
+    price_symbol varchar, filer varchar, source_file varchar, is_sample boolean, loaded_at timestamptz
+);
+insert into staging.stg_manual__universe values
+    ('0700.HK', 'Tencent Holdings', 'company', 'CN', 'CN', null, 'HKEX', 'HKD', 'CNY', 12, '0700.HK', 'hkex',
+     'fixture', false, now());
+
+create table staging.stg_prices__daily (
+    ticker varchar, price_symbol varchar, date date, open double, high double, low double, close double,
+    adjusted_close double, volume double, source_key varchar, source_file varchar, sha256 varchar,
+    fetched_at timestamptz, is_sample boolean, loaded_at timestamptz
+);
+insert into staging.stg_prices__daily values
+    ('0700.HK', '0700.HK', date '{DAY_2019}', null, null, null, {CLOSE[DAY_2019]}, null, null, 'k', 'fixture', 's',
+     now(), false, now()),
+    ('0700.HK', '0700.HK', date '{DAY_2025}', null, null, null, {CLOSE[DAY_2025]}, null, null, 'k', 'fixture', 's',
+     now(), false, now());
+
+create table intermediate.int_fx_daily (
+    date date, currency varchar, units_per_usd double, usd_per_unit double, is_filled boolean,
+    fill_age_days integer, fill_age_business_days integer, source_date date, is_sample boolean
+);
+insert into intermediate.int_fx_daily values
+    (date '{DAY_2019}', 'HKD', {HKD_PER_USD[DAY_2019]}, 1.0 / {HKD_PER_USD[DAY_2019]}, false, 0, 0,
+     date '{DAY_2019}', false),
+    (date '{DAY_2025}', 'HKD', {HKD_PER_USD[DAY_2025]}, 1.0 / {HKD_PER_USD[DAY_2025]}, false, 0, 0,
+     date '{DAY_2025}', false),
+    (date '{DAY_2025}', 'CNY', 7.1, 1.0 / 7.1, false, 0, 0, date '{DAY_2025}', false);
+
+-- Tencent trades its ordinary shares directly and never split in the window
+create table intermediate.int_split_factors (
+    ticker varchar, date date, valid_until date, split_ratio double, cumulative_factor double, is_sample boolean
+);
+insert into intermediate.int_split_factors values
+    ('0700.HK', date '1900-01-01', date '9999-12-31', 1.0, 1.0, false);
+create table intermediate.int_ads_ratios (
+    ticker varchar, valid_from date, valid_until date, ordinary_shares_per_ads double, source varchar
+);
+insert into intermediate.int_ads_ratios values
+    ('0700.HK', date '1900-01-01', date '9999-12-31', 1.0, 'not an ADS');
+
+-- no SEC filer here
+create table intermediate.int_fundamentals_sec_reported (
+    ticker varchar, metric varchar, concept varchar, is_proxy boolean, fiscal_year integer,
+    fiscal_period varchar, period_kind varchar, period_start date, period_end date, value double,
+    currency varchar, accession_number varchar, form varchar, filed_date date, is_derived boolean,
+    is_sample boolean, source_file varchar
+);
+"""
+
+MODELS = (
+    "stg_hkex__fundamentals int_fundamentals_reported int_fundamentals_derived_quarters "
+    "int_fundamentals_versions int_shares_outstanding_versions int_shares_in_force int_market_cap_daily "
+    "int_fundamentals_ttm int_balance_sheet_versions int_fundamentals_in_force fct_fundamentals "
+    "fct_valuation_daily"
+)
+
+
+def curated_raw_table() -> pa.Table:
+    """The curated file as the parser reads it, with the lineage columns the loader adds."""
+    data = manual.parse_hkex_csv(CURATED.read_bytes(), str(CURATED))
+    n = data.num_rows
+    now = datetime.now(UTC)
+    for name, value in (
+        ("source_key", "hkex/tencent_annual"),
+        ("source_file", str(CURATED)),
+        ("sha256", "fixture"),
+        ("fetched_at", now),
+        ("is_sample", False),
+        ("loaded_at", now),
+    ):
+        data = data.append_column(name, pa.array([value] * n))
+    return data
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("tencent_market_cap")
+    db = home / "aigap.duckdb"  # profiles.yml: $AIGAP_HOME/aigap.duckdb
+    raw = curated_raw_table()
+    with duckdb.connect(str(db)) as con:
+        con.execute(FIXTURE_SQL)
+        con.execute("create schema raw")
+        con.register("curated", raw)
+        con.execute("create table raw.hkex_fundamentals as select * from curated")
+    dbt = Path(sys.executable).with_name("dbt")
+    run = subprocess.run(
+        [
+            str(dbt),
+            "run",
+            "--select",
+            MODELS,
+            "--profiles-dir",
+            str(DBT_PROJECT),
+            "--target-path",
+            str(home / "target"),
+            "--log-path",
+            str(home / "logs"),
+        ],
+        cwd=DBT_PROJECT,
+        env={**os.environ, "AIGAP_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    return db
+
+
+def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def test_market_cap_by_hand_on_two_days(warehouse: Path):
+    # 2019-01-02: the count known that day is the opening balance of 27 September 2018 in the next-day
+    # return filed 2018-09-28 (official), 9,522,734,291 shares; the year-end monthly return is filed later.
+    # 316.2 HKD x 9,522,734,291 / 1 share per traded unit / 7.8305 HKD per USD
+    expected_2019 = 316.2 * 9_522_734_291 / 1 / 7.8305
+    # 2025-12-01: the count in force is 9,144,870,002 at 28 November 2025 (secondary: a summary of the
+    # HKEX next-day return filed that day). 610.5 x 9,144,870,002 / 1 / 7.7850
+    expected_2025 = 610.5 * 9_144_870_002 / 1 / 7.7850
+    got = {
+        str(d): (cap, shares, str(as_of))
+        for d, cap, shares, as_of in rows(
+            warehouse,
+            "select date, market_cap_usd, shares_outstanding, shares_as_of_date from intermediate.int_market_cap_daily "
+            "where ticker = '0700.HK' order by date",
+        )
+    }
+    assert got[DAY_2019][1:] == (9_522_734_291, "2018-09-27")
+    assert got[DAY_2019][0] == pytest.approx(expected_2019, rel=1e-12)
+    assert got[DAY_2025][1:] == (9_144_870_002, "2025-11-28")
+    assert got[DAY_2025][0] == pytest.approx(expected_2025, rel=1e-12)
+
+
+def test_valuation_says_which_inputs_are_secondary(warehouse: Path):
+    got = dict(
+        (str(d), (inputs, flag))
+        for d, inputs, flag in rows(
+            warehouse,
+            "select date, secondary_inputs, uses_secondary_figure from marts.fct_valuation_daily "
+            "where ticker = '0700.HK'",
+        )
+    )
+    # 2019: an official share count and no Tencent fundamentals published yet
+    assert got[DAY_2019] == (None, False)
+    # 2025-12: the share count, and the FY2024 R&D, capex and D&A and the FY2021 cash (latest curated
+    # balance) are all secondary; revenue, operating and net profit are official
+    assert got[DAY_2025] == ("shares_outstanding, capex, cash, depreciation_amortization, rd_expense", True)
+
+
+def test_fundamentals_carry_confidence_and_the_operating_profit_restatement(warehouse: Path):
+    versions = rows(
+        warehouse,
+        "select value, filed_date, superseded_date, source_confidence, source_note from marts.fct_fundamentals "
+        "where ticker = '0700.HK' and metric = 'operating_income' and fiscal_year = 2022 order by filed_date",
+    )
+    assert [(v, str(f), s and str(s), c) for v, f, s, c, _ in versions] == [
+        (235_706e6, "2023-03-22", "2024-03-20", "official"),
+        (110_827e6, "2024-03-20", None, "official"),
+    ]
+    assert all("4Q2023" in note for *_, note in versions)
+    confidences = dict(
+        rows(
+            warehouse,
+            "select metric, string_agg(distinct source_confidence, ',') from marts.fct_fundamentals "
+            "where ticker = '0700.HK' group by metric",
+        )
+    )
+    assert confidences["rd_expense"] == "secondary" and confidences["net_income"] == "official"
+
+
+def test_run_summary_counts_the_secondary_facts_in_use(warehouse: Path):
+    from ingestion.summary import secondary_facts_in_use
+
+    # curated secondary rows: R&D FY2019-24 (6), capex FY2024 (1), D&A FY2019-24 (6), cash FY2019-21 (3),
+    # share counts of 2024-10-08, 2025-11-28 and 2025-12-22 (3), FY2025 revenue and operating profit (2)
+    # = 21, none superseded; of the two valuation days only 2025-12-01 uses one
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert secondary_facts_in_use(con, ["fct_fundamentals", "fct_valuation_daily"]) == (21, 1)
+        assert secondary_facts_in_use(con, ["fct_fundamentals"]) is None
