@@ -1,7 +1,9 @@
 -- Every company is measured against the benchmark the universe names for it (column benchmark),
 -- never one guessed from its trading currency, so SPY and a USD China ETF (KWEB) can sit side by
 -- side. A company whose benchmark is missing, or names no row with role benchmark, would get no
--- abnormal returns: the build fails and names it, with the universe file it came from.
+-- abnormal returns: the build fails and names it, with the universe file it came from (the rows
+-- are kept in audit.event_study_company_names_a_benchmark).
+{{ config(store_failures=true, schema='audit') }}
 with
 
 listings as (

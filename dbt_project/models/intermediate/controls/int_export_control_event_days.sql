@@ -8,8 +8,9 @@
                      U.S. close (public_timing = 'after_close'). NVIDIA's letter of 2022-08-26 was
                      disclosed after the close of 2022-08-31, so day 0 is 2022-09-01.
                      A U.S. trading day is a day with a close of a USD-traded listing of the universe
-                     in the price table. Outside the dates the price table covers, the next weekday
-                     stands in (market_day_zero_basis = 'weekdays', holidays not known).
+                     in the price table. Where the table has no trading day within 7 days of the
+                     public date (before its first or after its last day), the next weekday stands in
+                     (market_day_zero_basis = 'weekdays', holidays not known).
   chip_controls_in_force_from  the day the rule's chip thresholds took effect: the effective date of
                      its provision that sets them (seed export_control_provisions; 2022-10-21 for the
                      Oct-2022 rule), else effective_date, else event_date.
@@ -34,13 +35,6 @@ us_days as (
     inner join {{ ref('stg_manual__universe') }} as listings
         on prices.ticker = listings.ticker
     where listings.trading_currency = 'USD'
-),
-
-us_bounds as (
-    select
-        min(date) as first_day,
-        max(date) as last_day
-    from us_days
 ),
 
 reaction as (
@@ -77,15 +71,15 @@ select
     coalesce(provisions.chip_controls_effective_date, reaction.effective_date, reaction.event_date)
         as chip_controls_in_force_from,
     case
-        when reaction.can_react_from between us_bounds.first_day and us_bounds.last_day
+        -- no exchange closes for a week: a farther 'next trading day' means the table has no days there
+        when next_us_day.next_us_trading_day <= reaction.can_react_from + 7
             then next_us_day.next_us_trading_day
         -- outside the price table's dates: the next weekday (Saturday + 2, Sunday + 1)
         else reaction.can_react_from
             + case isodow(reaction.can_react_from) when 6 then 2 when 7 then 1 else 0 end
     end as market_day_zero,
     case
-        when reaction.can_react_from between us_bounds.first_day and us_bounds.last_day
-            then 'us_prices'
+        when next_us_day.next_us_trading_day <= reaction.can_react_from + 7 then 'us_prices'
         else 'weekdays'
     end as market_day_zero_basis,
     reaction.authority,
@@ -98,7 +92,6 @@ select
     reaction.tpp_threshold,
     reaction.performance_density_threshold
 from reaction
-cross join us_bounds
 left join next_us_day
     on reaction.event_id = next_us_day.event_id
 left join provisions
