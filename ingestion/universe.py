@@ -104,7 +104,10 @@ def parse_universe(body: bytes, path: str) -> list[Listing]:
         seen.add(row["ticker"])
         for column, key in (("price_symbol", row["price_symbol"]), ("cik", row["cik"].zfill(10))):
             if row[column] and key in first_line[column]:
-                raise bad(column, f"is also on line {first_line[column][key]}: two listings cannot share one {column}")
+                raise bad(
+                    column,
+                    f"is also on line {first_line[column][key]}: two listings cannot share one {column}",
+                )
             if row[column]:
                 first_line[column][key] = lineno
         if row["role"] == "company":
@@ -116,7 +119,9 @@ def parse_universe(body: bytes, path: str) -> list[Listing]:
                 )
             benchmark_refs.append((lineno, row["ticker"], row["benchmark"]))
         elif row["benchmark"]:
-            raise bad("benchmark", "must be empty for a benchmark row (a benchmark is not measured against another)")
+            raise bad(
+                "benchmark", "must be empty for a benchmark row (a benchmark is not measured against another)"
+            )
         listings.append(
             Listing(
                 ticker=row["ticker"],

@@ -34,7 +34,9 @@ LAST_DAY = date(2026, 1, 16)  # one U.S. close in 2026, so the compute gap's cal
 
 
 def weekdays(first: date, last: date) -> list[date]:
-    return [first + timedelta(n) for n in range((last - first).days + 1) if (first + timedelta(n)).weekday() < 5]
+    return [
+        first + timedelta(n) for n in range((last - first).days + 1) if (first + timedelta(n)).weekday() < 5
+    ]
 
 
 def price_rows() -> list[tuple]:
@@ -194,7 +196,9 @@ def test_compute_access_ratio_is_one_in_mid_2023(warehouse: Path):
     )
     assert got == [("H100", us_tpp, "H800", us_tpp, 1.0, "bis_2022_10_07_advanced_computing", 4800.0)]
     # The day before the H800's announcement China's best was the A800 (312 x 16 = 4,992)
-    (ratio,) = rows(warehouse, "select compute_access_ratio from marts.fct_compute_access_gap where date = '2023-03-20'")[0]
+    (ratio,) = rows(
+        warehouse, "select compute_access_ratio from marts.fct_compute_access_gap where date = '2023-03-20'"
+    )[0]
     assert ratio == pytest.approx(312 * 16 / us_tpp, rel=1e-12)
 
 
@@ -249,9 +253,9 @@ def test_a_company_without_a_listed_benchmark_is_named(warehouse: Path, tmp_path
     try:
         run = dbt(home, "test", "--select", "event_study_company_names_a_benchmark")
         assert run.returncode != 0, run.stdout[-2000:]
-        assert rows(warehouse, "select ticker, problem, source_file from audit.event_study_company_names_a_benchmark") == [
-            ("A", "names NOPE, which is not a benchmark row of the universe", "fixture.csv")
-        ]
+        assert rows(
+            warehouse, "select ticker, problem, source_file from audit.event_study_company_names_a_benchmark"
+        ) == [("A", "names NOPE, which is not a benchmark row of the universe", "fixture.csv")]
     finally:
         with duckdb.connect(str(warehouse)) as con:
             con.execute("update staging.stg_manual__universe set benchmark = 'KWEB' where ticker = 'A'")

@@ -26,7 +26,14 @@ def test_default_universe_names_a_listed_benchmark_for_every_company():
     benchmarks = {x.ticker for x in listings if x.role == "benchmark"}
     named = {x.ticker: x.benchmark for x in listings if x.role == "company"}
     # the US-listed ADSs of the CN basket are measured against the US market, Tencent against Hong Kong
-    assert named == {"MSFT": "SPY", "GOOGL": "SPY", "AMZN": "SPY", "BABA": "SPY", "BIDU": "SPY", "0700.HK": "2800.HK"}
+    assert named == {
+        "MSFT": "SPY",
+        "GOOGL": "SPY",
+        "AMZN": "SPY",
+        "BABA": "SPY",
+        "BIDU": "SPY",
+        "0700.HK": "2800.HK",
+    }
     assert set(named.values()) <= benchmarks
     assert universe_table(listings).column("benchmark").to_pylist()[-2:] == [None, None]
 
@@ -36,7 +43,12 @@ def test_spy_and_a_usd_china_etf_work_side_by_side():
     kweb = "KWEB,KraneShares CSI China Internet ETF,benchmark,CN,US,,NYSE Arca,USD,USD,,KWEB.US,,\n"
     baba = "BABA,Alibaba Group Holding Limited,company,CN,CN,1577552,NYSE,USD,CNY,3,BABA.US,sec,KWEB\n"
     listings = parse_universe((HEADER + GOOD + baba + SPY + kweb).encode(), "u.csv")
-    assert {x.ticker: x.benchmark for x in listings} == {"MSFT": "SPY", "BABA": "KWEB", "SPY": None, "KWEB": None}
+    assert {x.ticker: x.benchmark for x in listings} == {
+        "MSFT": "SPY",
+        "BABA": "KWEB",
+        "SPY": None,
+        "KWEB": None,
+    }
 
 
 def test_short_cik_is_padded_to_ten_digits():
@@ -107,7 +119,11 @@ def test_benchmark_must_name_a_benchmark_row_not_a_company():
     measured_against_msft = "AMZN,Amazon,company,US,US,1018724,NASDAQ,USD,USD,12,AMZN.US,sec,MSFT\n"
     with pytest.raises(UniverseError) as err:
         parse_universe((HEADER + GOOD + measured_against_msft).encode(), "my_universe.csv")
-    assert "my_universe.csv, line 3, column benchmark: 'MSFT' (benchmark of AMZN) is a company" in str(err.value)
+    assert "my_universe.csv, line 3, column benchmark: 'MSFT' (benchmark of AMZN) is a company" in str(
+        err.value
+    )
     spy_with_benchmark = SPY.replace(",,\n", ",,SPY\n")
-    with pytest.raises(UniverseError, match="line 3, column benchmark: 'SPY' must be empty for a benchmark row"):
+    with pytest.raises(
+        UniverseError, match="line 3, column benchmark: 'SPY' must be empty for a benchmark row"
+    ):
         parse_universe((HEADER + GOOD + spy_with_benchmark).encode(), "my_universe.csv")

@@ -75,7 +75,8 @@ select
         when next_us_day.next_us_trading_day <= reaction.can_react_from + 7
             then next_us_day.next_us_trading_day
         -- outside the price table's dates: the next weekday (Saturday + 2, Sunday + 1)
-        else reaction.can_react_from
+        else
+            reaction.can_react_from
             + case isodow(reaction.can_react_from) when 6 then 2 when 7 then 1 else 0 end
     end as market_day_zero,
     case
