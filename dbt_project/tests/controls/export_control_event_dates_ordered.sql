@@ -5,7 +5,7 @@
 -- published_date <= effective_date is required too, except for BIS rules: export controls are
 -- exempt from the APA's notice-and-comment and 30-day delayed-effect requirements, so BIS rules
 -- routinely take effect on announcement or on public inspection, days before the Federal Register
--- issue that carries them. The seed has eight such cases, all real, e.g. the 2022-10-07 advanced
+-- issue that carries them. The seed has eleven such cases, all real, e.g. the 2022-10-07 advanced
 -- computing rule (effective 2022-10-07, published 2022-10-13 at 87 FR 62186) and the Huawei Entity
 -- List rule (effective 2019-05-16, published 2019-05-21). Any other authority's measure taking
 -- effect before its publication fails here, as does any date before the announcement.
