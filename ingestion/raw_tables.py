@@ -34,6 +34,7 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
         ("fiscal_year_end_month", pa.int32()),
         ("price_symbol", pa.string()),  # the prices provider's symbol, e.g. MSFT.US, 0700.HK
         ("filer", pa.string()),  # 'sec' or 'hkex'
+        ("benchmark", pa.string()),  # companies: ticker of the benchmark row they are measured against
     ],
     # One row per fact in an SEC XBRL companyfacts document.
     "sec_companyfacts": [

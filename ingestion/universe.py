@@ -2,7 +2,11 @@
 
 The universe CSV may come from a user (``AIGAP_UNIVERSE``), so every field is checked against a
 strict pattern: a ticker like ``../../etc/passwd`` or ``x'; DROP TABLE`` is rejected with the file,
-line and column named, long before it could become a path or reach SQL.
+line and column named, long before it could become a path or reach SQL. Two listings on one
+``price_symbol`` (they would share one price series) or one CIK (one filer's figures twice) are refused
+the same way, and every company names the benchmark series it is measured against (``benchmark``, the
+ticker of a ``role=benchmark`` row): the event study uses that series, never one guessed from the
+trading currency.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ _PATTERNS = {
     "country": re.compile(r"^[A-Z]{2}$"),
     "name": re.compile(r"^[\w .,&()'\-]{1,120}$"),
     "exchange": re.compile(r"^[A-Za-z ]{2,20}$"),
+    "benchmark": re.compile(r"^[A-Z0-9]{1,6}(\.[A-Z]{1,3})?$"),
 }
 _CHOICES = {"role": {"company", "benchmark"}, "basket": {"US", "CN"}, "filer": {"sec", "hkex", ""}}
 COLUMNS = arrow_schema("universe").names
@@ -56,6 +61,7 @@ class Listing:
     fiscal_year_end_month: int | None
     price_symbol: str
     filer: str | None
+    benchmark: str | None = None
 
     @property
     def cik10(self) -> str | None:
@@ -73,6 +79,9 @@ def parse_universe(body: bytes, path: str) -> list[Listing]:
         raise UniverseError(f"{path}: missing column(s) {', '.join(missing)}")
     listings: list[Listing] = []
     seen: set[str] = set()
+    # first line each value was seen on, for the duplicate checks
+    first_line: dict[str, dict[str, int]] = {"price_symbol": {}, "cik": {}}
+    benchmark_refs: list[tuple[int, str, str]] = []  # (line, company ticker, benchmark named)
     for lineno, row in enumerate(reader, start=2):
         row = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS}
 
@@ -99,6 +108,26 @@ def parse_universe(body: bytes, path: str) -> list[Listing]:
         if row["ticker"] in seen:
             raise bad("ticker", "appears twice")
         seen.add(row["ticker"])
+        for column, key in (("price_symbol", row["price_symbol"]), ("cik", row["cik"].zfill(10))):
+            if row[column] and key in first_line[column]:
+                raise bad(
+                    column,
+                    f"is also on line {first_line[column][key]}: two listings cannot share one {column}",
+                )
+            if row[column]:
+                first_line[column][key] = lineno
+        if row["role"] == "company":
+            if not row["benchmark"]:
+                raise bad(
+                    "benchmark",
+                    f"is required for company {row['ticker']}: name the ticker of the benchmark row "
+                    "it is measured against (e.g. SPY)",
+                )
+            benchmark_refs.append((lineno, row["ticker"], row["benchmark"]))
+        elif row["benchmark"]:
+            raise bad(
+                "benchmark", "must be empty for a benchmark row (a benchmark is not measured against another)"
+            )
         listings.append(
             Listing(
                 ticker=row["ticker"],
@@ -113,10 +142,20 @@ def parse_universe(body: bytes, path: str) -> list[Listing]:
                 fiscal_year_end_month=int(month) if month else None,
                 price_symbol=row["price_symbol"],
                 filer=row["filer"] or None,
+                benchmark=row["benchmark"] or None,
             )
         )
     if not listings:
         raise UniverseError(f"{path}: no rows")
+    roles = {item.ticker: item.role for item in listings}
+    for lineno, ticker, benchmark in benchmark_refs:
+        # a benchmark named but absent from the file is left to the dbt test
+        # event_study_company_names_a_benchmark (a universe may be used without the event study)
+        if roles.get(benchmark, "benchmark") != "benchmark":
+            raise UniverseError(
+                f"{path}, line {lineno}, column benchmark: {benchmark!r} (benchmark of {ticker}) "
+                f"is a {roles[benchmark]}, not a row with role benchmark"
+            )
     return listings
 
 

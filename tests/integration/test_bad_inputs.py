@@ -101,8 +101,8 @@ def universe_csv(*rows: str) -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode()
 
 
-MSFT_ROW = "MSFT,Microsoft Corporation,company,US,US,789019,NASDAQ,USD,USD,6,MSFT.US,sec"
-HK_ROW = "0700.HK,Tencent Holdings Limited,company,CN,CN,,HKEX,HKD,CNY,12,0700.HK,hkex"
+MSFT_ROW = "MSFT,Microsoft Corporation,company,US,US,789019,NASDAQ,USD,USD,6,MSFT.US,sec,SPY"
+HK_ROW = "0700.HK,Tencent Holdings Limited,company,CN,CN,,HKEX,HKD,CNY,12,0700.HK,hkex,2800.HK"
 
 
 def render(path: Path, refs: dict[str, str]) -> str:

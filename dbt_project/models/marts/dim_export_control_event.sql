@@ -1,9 +1,10 @@
 -- One row per curated export-control or Chinese regulatory event (seed export_control_events),
--- with the day it took effect and whether the accelerator status seed cites it.
+-- with its public date, the market's day 0, the days it took effect and whether the accelerator
+-- status seed cites it. See int_export_control_event_days for market_day_zero.
 with
 
 events as (
-    select * from {{ ref('export_control_events') }}
+    select * from {{ ref('int_export_control_event_days') }}
 ),
 
 cited as (
@@ -13,13 +14,21 @@ cited as (
 
 select
     events.event_id,
+    events.event_type,
+    events.source_confidence,
     events.event_date,
+    events.public_date,
+    events.public_timing,
+    events.market_day_zero,
+    events.market_day_zero_basis,
     events.published_date,
     events.effective_date,
-    coalesce(events.effective_date, events.event_date) as in_force_from,
+    events.in_force_from,
+    events.chip_controls_effective_date,
+    events.chip_controls_in_force_from,
     events.authority,
     events.kind,
-    events.authority in ('BIS', 'Commerce', 'company disclosure') as is_us_measure,
+    events.event_type in ('us_rule', 'us_licence_letter', 'us_policy_statement') as is_us_measure,
     events.title,
     events.summary,
     events.fr_citation,
@@ -32,6 +41,7 @@ select
     events.performance_density_threshold,
     date_diff('day', events.event_date, events.published_date) as days_to_publication,
     date_diff('day', events.event_date, events.effective_date) as days_to_effect,
+    date_diff('day', events.event_date, events.public_date) as days_to_public,
     cited.event_id is not null as governs_chip_status,
     list_transform(string_split(events.source_url, ' ; '), lambda url: trim(url)) as source_urls,
     false as is_sample

@@ -50,6 +50,7 @@ listing_fits as (
         any_value(benchmark) as benchmark,
         any_value(sigma_estimation) as sigma_estimation,
         any_value(n_estimation_days) as n_estimation_days,
+        any_value(market_day_zero) as market_day_zero,
         min(date) filter (where relative_day = 0) as day_zero_date,
         bool_or(is_sample) as is_sample
     from abnormal_returns
@@ -66,6 +67,7 @@ listing_windows as (
         windows.first_day,
         windows.last_day,
         windows.window_length,
+        listing_fits.market_day_zero,
         listing_fits.day_zero_date,
         case
             when count(abnormal_returns.abnormal_return) = windows.window_length
@@ -84,7 +86,8 @@ listing_windows as (
             and abnormal_returns.relative_day between windows.first_day and windows.last_day
     group by
         listing_fits.event_id, listing_fits.ticker, listing_fits.basket, windows.event_window,
-        windows.first_day, windows.last_day, windows.window_length, listing_fits.day_zero_date,
+        windows.first_day, windows.last_day, windows.window_length, listing_fits.market_day_zero,
+        listing_fits.day_zero_date,
         listing_fits.sigma_estimation, listing_fits.n_estimation_days, listing_fits.benchmark,
         listing_fits.is_sample
 ),
@@ -109,6 +112,7 @@ basket_fits as (
         listing_fits.event_id,
         listing_fits.basket,
         string_agg(distinct listing_fits.benchmark, ';' order by listing_fits.benchmark) as benchmark,
+        any_value(listing_fits.market_day_zero) as market_day_zero,
         bool_or(listing_fits.is_sample) as is_sample
     from listing_fits
     group by listing_fits.event_id, listing_fits.basket
@@ -135,6 +139,7 @@ basket_windows as (
         windows.first_day,
         windows.last_day,
         windows.window_length,
+        basket_fits.market_day_zero,
         cast(null as date) as day_zero_date,
         case
             when
@@ -159,7 +164,8 @@ basket_windows as (
             and basket_fits.basket = basket_sigma.basket
     group by
         basket_fits.event_id, basket_fits.basket, windows.event_window, windows.first_day,
-        windows.last_day, windows.window_length, basket_fits.benchmark, basket_fits.is_sample
+        windows.last_day, windows.window_length, basket_fits.market_day_zero, basket_fits.benchmark,
+        basket_fits.is_sample
 ),
 
 unioned as (
@@ -177,6 +183,7 @@ select
     first_day as window_first_day,
     last_day as window_last_day,
     window_length,
+    market_day_zero,
     day_zero_date,
     round(car, 12) as car,
     round(car / nullif(sigma_estimation * sqrt(window_length), 0), 6) as t_stat,

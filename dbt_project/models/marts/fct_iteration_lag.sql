@@ -13,7 +13,7 @@ cac_measures as (
         event_id,
         coalesce(effective_date, event_date) as in_force_from
     from {{ ref('export_control_events') }}
-    where authority = 'CAC'
+    where authority = 'CAC' and event_type = 'china_rule'
 ),
 
 with_regime as (

@@ -1,5 +1,5 @@
 -- Re-check of fct_compute_access_gap against the status seed itself: on every day, the chip named
--- best for China must be released by then and in a status interval that allows export (exportable
+-- best for China must be announced by then and in a status interval that allows export (exportable
 -- or compliant_part) covering that day. Rows returned are days on which the named chip was not
 -- legally exportable according to the seeds.
 with
@@ -23,7 +23,7 @@ allowed as (
     inner join {{ ref('accelerators') }} as accelerators
         on
             gap.best_china_chip = accelerators.chip
-            and accelerators.release_date <= gap.date
+            and accelerators.announced_date <= gap.date
 )
 
 select

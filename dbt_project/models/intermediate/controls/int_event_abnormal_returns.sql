@@ -2,8 +2,10 @@
   Market-model abnormal returns of every company listing around every export-control event.
 
   Event time is counted in the listing's own trading days: day 0 is the first trading day of the
-  listing on or after event_date (an event on a weekend or exchange holiday starts at the next
-  session), day k is the k-th trading day after it. Returns are simple daily returns of
+  listing on or after the event's market_day_zero (int_export_control_event_days: the first U.S.
+  trading day the market could react to the public disclosure, e.g. 2025-04-16 for the H20 letter
+  of 2025-04-09 disclosed after the close of 2025-04-15); for a Hong Kong listing that is the first
+  HK trading day at or after it. Day k is the k-th trading day after day 0. Returns are simple daily returns of
   adjusted_close (splits and dividends taken out), each over the listing's previous trading day.
 
   Market model, fitted per (event, listing) by OLS over the estimation window
@@ -13,9 +15,9 @@
       sigma = sqrt( sum(e^2) / (n_estimation_days - 2) )     (OLS standard error of the regression)
   Abnormal return on any day of the estimation or event period: AR_it = R_it - alpha - beta * R_mt.
 
-  The benchmark R_m of a listing is the universe's benchmark series that trades in the same
-  currency (on the same market): USD listings (MSFT, GOOGL, AMZN and the BABA/BIDU ADSs) -> SPY,
-  HKD listings (0700.HK) -> 2800.HK. The benchmark's return is taken on the same calendar date.
+  The benchmark R_m of a listing is the series the universe names for it (column benchmark; by
+  default SPY for MSFT, GOOGL, AMZN and the BABA/BIDU ADSs, 2800.HK for 0700.HK; a user may name
+  e.g. KWEB for the ADSs). The benchmark's return is taken on the same calendar date.
 
   With fewer than event_study_min_estimation_days usable estimation days (e.g. an event too close
   to the start of the price history) the fit is reported but abnormal_return is null, so no CAR is
@@ -36,29 +38,24 @@ listings as (
         ticker,
         role,
         basket,
-        trading_currency
+        benchmark
     from {{ ref('stg_manual__universe') }}
 ),
 
-benchmarks as (
-    select
-        ticker as benchmark,
-        trading_currency
-    from listings
-    where role = 'benchmark'
-),
-
 companies as (
-    -- left join: a company without a benchmark in its currency keeps its rows, benchmark null,
-    -- so the estimation finds no pairs and the gap shows (tested in tests/controls)
+    -- the benchmark the universe names; one that is missing or not a benchmark row leaves the
+    -- company without benchmark returns (no fit), and the test event_study_company_names_a_benchmark
+    -- fails naming it
     select
-        listings.ticker,
-        listings.basket,
-        benchmarks.benchmark
-    from listings
-    left join benchmarks
-        on listings.trading_currency = benchmarks.trading_currency
-    where listings.role = 'company'
+        companies.ticker,
+        companies.basket,
+        benchmarks.ticker as benchmark
+    from listings as companies
+    left join listings as benchmarks
+        on
+            companies.benchmark = benchmarks.ticker
+            and benchmarks.role = 'benchmark'
+    where companies.role = 'company'
 ),
 
 returns as (
@@ -76,15 +73,17 @@ returns as (
 events as (
     select
         event_id,
-        event_date
-    from {{ ref('export_control_events') }}
-    where event_date is not null
+        event_date,
+        market_day_zero
+    from {{ ref('int_export_control_event_days') }}
+    where market_day_zero is not null
 ),
 
 day_zero as (
     select
         events.event_id,
         events.event_date,
+        events.market_day_zero,
         companies.ticker,
         companies.basket,
         companies.benchmark,
@@ -94,7 +93,7 @@ day_zero as (
     inner join returns
         on
             companies.ticker = returns.ticker
-            and returns.date >= events.event_date
+            and returns.date >= events.market_day_zero
     group by all
 ),
 
@@ -102,6 +101,7 @@ event_days as (
     select
         day_zero.event_id,
         day_zero.event_date,
+        day_zero.market_day_zero,
         day_zero.ticker,
         day_zero.basket,
         day_zero.benchmark,
@@ -157,6 +157,7 @@ residuals as (
 select
     event_days.event_id,
     event_days.event_date,
+    event_days.market_day_zero,
     event_days.ticker,
     event_days.basket,
     event_days.benchmark,

@@ -17,6 +17,8 @@ select
     cast(fiscal_year_end_month as integer) as fiscal_year_end_month,
     trim(price_symbol) as price_symbol,
     nullif(trim(filer), '') as filer,
+    -- companies: the benchmark series they are measured against (named in the universe, never guessed)
+    nullif(trim(benchmark), '') as benchmark,
     source_file,
     is_sample,
     loaded_at
