@@ -20,6 +20,7 @@ import os
 import re
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import jinja2
@@ -28,13 +29,21 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from ingestion import pipeline, quality, row_rules
+from ingestion import quality, row_rules
 from ingestion.config import REPO_ROOT, load_settings
 from ingestion.errors import SourceFetchError
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import load_landed, load_window
 from ingestion.sources import federal_register, fx, manual, prices, sec
-from ingestion.universe import Listing, UniverseError
+from ingestion.sources.registry import SOURCES
+from ingestion.universe import (
+    UNIVERSE_KEY,
+    UNIVERSE_SOURCE,
+    Listing,
+    UniverseError,
+    loaded_listings,
+    parse_universe_file,
+)
 from tests.support.replay_server import RecordedRequest, ReplayServer, Reply
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -51,7 +60,16 @@ DEXCHUS = (FIXTURES / "fx" / "DEXCHUS.csv").read_bytes()  # 4 days, one empty
 FEDREG_PAGE = (FIXTURES / "fedreg" / "documents-page-0001.json").read_bytes()  # 2 documents
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 JSON = {"Content-Type": "application/json"}
-SUFFIX = {"filings": ".json", "prices": ".csv", "fx": ".csv", "fedreg": ".json", "manual": ".csv"}
+SUFFIX = {
+    "filings": ".json",
+    "prices": ".csv",
+    "fx": ".csv",
+    "fedreg": ".json",
+    "manual": ".csv",
+    "universe": ".csv",
+}
+# The universe as a loadable source (ingestion.sources.registry holds the same parts).
+UNIVERSE = SimpleNamespace(SOURCE=UNIVERSE_SOURCE, parse=parse_universe_file, RAW_TABLES=["universe"])
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -68,9 +86,15 @@ class Home:
         url = url or f"test://{source}/{key}"
         return self.zone.land(source, key, body, url=url, suffix=SUFFIX[source], fetched_at=FETCHED)
 
-    def land_universe(self, body: bytes = UNIVERSE_SMALL, path: Path | None = None) -> LandedFile:
-        """Land a universe as the manual source does: its url is the file the user edits."""
-        return self.land("manual", manual.UNIVERSE_KEY, body, url=path.as_uri() if path else None)
+    def land_universe(
+        self, body: bytes = UNIVERSE_SMALL, path: Path | None = None, *, load: bool = True
+    ) -> LandedFile:
+        """Land a universe as the universe source does (its url is the file the user edits) and, as
+        every run does before any other source, load it into raw.universe."""
+        entry = self.land(UNIVERSE_SOURCE, UNIVERSE_KEY, body, url=path.as_uri() if path else None)
+        if load:
+            self.load(UNIVERSE)
+        return entry
 
     def load(self, module, parse=None):
         return load_landed(
@@ -544,7 +568,7 @@ def test_hkex_figures_missing_currency_reversed_unknown_or_in_the_wrong_unit_are
     assert home.rows("SELECT ticker, metric, value FROM raw.hkex_fundamentals") == [
         ("0700.HK", "revenue", 600e9)
     ]
-    assert report.quarantined == {"hkex_fundamentals": 6, "universe": 0}
+    assert report.quarantined == {"hkex_fundamentals": 6}
 
 
 # -- 16: an FX gap longer than the fill limit ---------------------------------------------------
@@ -689,10 +713,9 @@ def test_500_that_never_recovers_ends_in_a_clear_error_and_raw_keeps_what_it_had
 
 def test_universe_with_an_sql_fragment_as_ticker_is_refused_never_executed(home):
     home.land_universe()
-    home.load(manual)
     sql_universe = FIXTURES / "manual" / "universe_sql_ticker.csv"
-    hostile = home.land_universe(sql_universe.read_bytes(), path=sql_universe)
-    report = home.load(manual)
+    hostile = home.land_universe(sql_universe.read_bytes(), path=sql_universe, load=False)
+    report = home.load(UNIVERSE)
     reason = assert_file_refused(
         home, hostile, report, reason_contains=[f"{sql_universe}, line 4, column ticker"]
     )
@@ -704,7 +727,7 @@ def test_universe_with_an_sql_fragment_as_ticker_is_refused_never_executed(home)
     assert home.load(prices).quarantined == {"prices_daily": 0}
 
 
-def test_universe_with_a_path_as_ticker_is_refused_before_any_file_is_touched(tmp_path):
+def test_universe_with_a_path_as_ticker_is_refused_before_any_other_source_lands(tmp_path):
     path_universe = FIXTURES / "manual" / "universe_path_ticker.csv"
     settings = load_settings(
         {
@@ -713,18 +736,21 @@ def test_universe_with_a_path_as_ticker_is_refused_before_any_file_is_touched(tm
             "AIGAP_SAMPLE_DIR": str(tmp_path / "sample"),
         }
     )
-    for source in ("prices", "filings"):
-        with pytest.raises(UniverseError) as err:
-            pipeline.land(settings, source)
-        assert f"{path_universe}, line 3, column ticker: '../../etc/passwd'" in str(err.value)
-    assert not (settings.landing_dir / "prices").exists() and not (settings.landing_dir / "filings").exists()
-    # Landed as the manual source's universe, the file is refused by the loader the same way.
-    home = Home(tmp_path)
-    entry = home.land_universe(path_universe.read_bytes(), path=path_universe)
-    report = home.load(manual)
-    assert_file_refused(
-        home, entry, report, reason_contains=[f"{path_universe}, line 3, column ticker: '../../etc/passwd'"]
-    )
+    # A run lands the universe first and loads it: the loader refuses it, naming the user's file.
+    universe = SOURCES["universe"]
+    zone = LandingZone(settings.landing_dir)
+    (entry,) = universe.land(settings, zone, [])
+    con = duckdb.connect(str(settings.db_path))
+    report = universe.load(con, zone, settings, [])
+    ((path, reason),) = report.rejected
+    assert path == entry.path
+    assert f"{path_universe}, line 3, column ticker: '../../etc/passwd'" in reason
+    # Every other source reads its listings from raw.universe, which holds none: nothing else lands.
+    with pytest.raises(UniverseError, match="raw.universe is empty"):
+        loaded_listings(con)
+    assert sorted(p.name for p in settings.landing_dir.iterdir() if not p.name.startswith("_")) == [
+        "universe"
+    ]
 
 
 # -- 21: a landing file changed on disk after its manifest was written ----------------------------

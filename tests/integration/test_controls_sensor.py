@@ -1,8 +1,13 @@
-"""The fedreg_unreviewed_documents sensor against small DuckDB files holding raw.federal_register_documents."""
+"""The fedreg_unreviewed_documents sensor on small DuckDB files holding dbt's review list.
+
+The list itself is dbt's ``int_fedreg_documents_to_review``: each test warehouse builds it from the
+model's own SQL (and its staging model's) over hand-made raw documents and a hand-made seed.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -11,15 +16,13 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
 
 from ingestion.raw_tables import create_table_sql
 from orchestration import sensors
+from orchestration.resources import AigapSettings
 
-SEED_HEADER = (
-    "event_id,event_date,published_date,effective_date,authority,kind,title,summary,fr_citation,"
-    "fr_document_number,source_url,tpp_threshold,performance_density_threshold\n"
-)
+MODELS = Path(__file__).resolve().parents[2] / "dbt_project" / "models"
+SEED = "event_id,fr_citation,fr_document_number\nbis_a,87 FR 62186,2022-21658\nbis_b,84 FR 22961,\n"
 
 
 def _doc(number: str, title: str, abstract: str, citation: str, loaded_at: str = "2025-01-01") -> tuple:
@@ -37,35 +40,41 @@ def _doc(number: str, title: str, abstract: str, citation: str, loaded_at: str =
         "documents/page-0001",
         "fedreg/x.json",
         "0" * 64,
-        "2025-01-01 00:00:00+00",
+        f"{loaded_at} 00:00:00+00",
         False,
         f"{loaded_at} 00:00:00+00",
     )
 
 
-def _warehouse(path: Path, docs: list[tuple]) -> Path:
+def _sql(model: Path) -> str:
+    """A dbt model as plain SQL: ref()/source() become the test warehouse's relations."""
+    sql = re.sub(r"\{\{\s*source\('raw', '(\w+)'\)\s*\}\}", r"raw.\1", model.read_text())
+    sql = re.sub(r"\{\{\s*ref\('(export_control_events)'\)\s*\}\}", r"seeds.\1", sql)
+    return re.sub(r"\{\{\s*ref\('(\w+)'\)\s*\}\}", r"staging.\1", sql)
+
+
+def _warehouse(path: Path, docs: list[tuple], tmp: Path) -> Path:
+    seed = tmp / f"{path.stem}_seed.csv"
+    seed.write_text(SEED, encoding="utf-8")
     with duckdb.connect(str(path)) as con:
-        con.execute("CREATE SCHEMA raw")
+        for schema in ("raw", "staging", "seeds", "intermediate"):
+            con.execute(f"CREATE SCHEMA {schema}")
         con.execute(create_table_sql("federal_register_documents"))
         con.executemany(f"INSERT INTO raw.federal_register_documents VALUES ({', '.join('?' * 16)})", docs)
+        con.execute(
+            f"CREATE TABLE seeds.export_control_events AS SELECT * FROM read_csv('{seed}', all_varchar=true)"
+        )
+        staging = MODELS / "staging" / "fedreg" / "stg_fedreg__documents.sql"
+        review = MODELS / "intermediate" / "controls" / "int_fedreg_documents_to_review.sql"
+        con.execute(f"CREATE VIEW staging.stg_fedreg__documents AS {_sql(staging)}")
+        con.execute(f"CREATE TABLE intermediate.int_fedreg_documents_to_review AS {_sql(review)}")
     return path
 
 
-@pytest.fixture
-def seed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "export_control_events.csv"
-    path.write_text(
-        SEED_HEADER
-        + "bis_a,2022-10-07,2022-10-13,2022-10-07,BIS,rule,A,s,87 FR 62186,2022-21658,u,4800,\n"
-        + "bis_b,2019-05-15,2019-05-21,2019-05-16,BIS,entity_list,B,s,84 FR 22961,,u,,\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setattr(sensors, "SEED_PATH", path)
-    return path
-
-
-def _point_at(monkeypatch: pytest.MonkeyPatch, *paths: Path) -> None:
-    monkeypatch.setattr(sensors, "warehouse_paths", lambda: list(paths))
+def _home(tmp_path: Path) -> AigapSettings:
+    """An AIGAP_HOME for the sensor: its working file and serving copy are written by the tests."""
+    (tmp_path / "home" / "serving").mkdir(parents=True)
+    return AigapSettings(home=str(tmp_path / "home"))
 
 
 DOCS = [
@@ -83,43 +92,39 @@ DOCS = [
 ]
 
 
-def test_lists_documents_the_seed_does_not_name(tmp_path: Path, seed: Path) -> None:
-    db = _warehouse(tmp_path / "aigap.duckdb", DOCS)
-    found = sensors.find_unreviewed_documents(db, seed)
+def test_lists_documents_the_seed_does_not_name(tmp_path: Path) -> None:
+    db = _warehouse(tmp_path / "aigap.duckdb", DOCS, tmp_path)
+    found = sensors.find_unreviewed_documents(db)
     assert [c.document_number for c in found] == ["2024-00001", "2024-00002"]
     assert found[0].citation == "89 FR 100"
 
 
-def test_sensor_warns_once_per_new_document(
-    tmp_path: Path, seed: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _point_at(monkeypatch, _warehouse(tmp_path / "aigap.duckdb", DOCS))
-    context = dg.build_sensor_context()
+def test_sensor_warns_once_per_new_document(tmp_path: Path) -> None:
+    settings = _home(tmp_path)
+    _warehouse(settings.get().db_path, DOCS, tmp_path)
+    context = dg.build_sensor_context(resources={"settings": settings})
     first = sensors.fedreg_unreviewed_documents(context)
     assert isinstance(first, dg.SkipReason)
     assert first.skip_message.startswith("2 BIS document(s) to review, 2 new")
     assert json.loads(context.cursor) == ["2024-00001", "2024-00002"]
 
-    again = sensors.fedreg_unreviewed_documents(dg.build_sensor_context(cursor=context.cursor))
+    again = sensors.fedreg_unreviewed_documents(
+        dg.build_sensor_context(cursor=context.cursor, resources={"settings": settings})
+    )
     assert again.skip_message.startswith("2 BIS document(s) to review, 0 new")
 
 
-def test_missing_warehouse_or_table_is_a_skip_not_an_error(
-    tmp_path: Path, seed: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    empty = tmp_path / "empty.duckdb"
-    duckdb.connect(str(empty)).close()
-    _point_at(monkeypatch, tmp_path / "nope.duckdb", empty)
-    result = sensors.fedreg_unreviewed_documents(dg.build_sensor_context())
-    assert "no warehouse with raw.federal_register_documents" in result.skip_message
+def test_missing_warehouse_or_model_is_a_skip_not_an_error(tmp_path: Path) -> None:
+    settings = _home(tmp_path)
+    duckdb.connect(str(settings.get().serving_db_path)).close()  # a file without the model; no working file
+    result = sensors.fedreg_unreviewed_documents(dg.build_sensor_context(resources={"settings": settings}))
+    assert "no warehouse with intermediate.int_fedreg_documents_to_review yet" in result.skip_message
 
 
-def test_reads_the_serving_copy_while_a_run_writes(
-    tmp_path: Path, seed: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    working = _warehouse(tmp_path / "aigap.duckdb", DOCS)
-    serving = _warehouse(tmp_path / "serving.duckdb", DOCS[:3])
-    _point_at(monkeypatch, working, serving)
+def test_reads_the_serving_copy_while_a_run_writes(tmp_path: Path) -> None:
+    settings = _home(tmp_path)
+    working = _warehouse(settings.get().db_path, DOCS, tmp_path)
+    serving = _warehouse(settings.get().serving_db_path, DOCS[:3], tmp_path)
     writer = subprocess.Popen(
         [
             sys.executable,
@@ -137,7 +142,9 @@ def test_reads_the_serving_copy_while_a_run_writes(
     )
     try:
         assert writer.stdout.readline().strip() == "open"
-        result = sensors.fedreg_unreviewed_documents(dg.build_sensor_context())
+        result = sensors.fedreg_unreviewed_documents(
+            dg.build_sensor_context(resources={"settings": settings})
+        )
     finally:
         writer.communicate("", timeout=30)
     assert result.skip_message.startswith(f"1 BIS document(s) to review, 1 new, in {serving}")

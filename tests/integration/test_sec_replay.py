@@ -17,13 +17,13 @@ import duckdb
 import orjson
 import pytest
 
-from ingestion import pipeline
 from ingestion.config import ConfigError, load_settings
 from ingestion.errors import SourceFetchError
 from ingestion.http import fetch_to_landing, make_session
 from ingestion.landing import LandingZone
 from ingestion.raw_loader import load_landed
 from ingestion.sources import sec
+from ingestion.sources.registry import SOURCES
 from ingestion.universe import Listing
 from tests.support.replay_server import RecordedRequest, ReplayServer, Reply, conditional
 
@@ -281,6 +281,9 @@ def test_secret_query_parameters_never_reach_the_manifest(tmp_path):
     assert entry.status == 404
 
 
+FILINGS = SOURCES["filings"]
+
+
 # -- configuration -------------------------------------------------------------------------
 
 
@@ -289,7 +292,7 @@ def test_live_mode_without_a_proper_user_agent_fails_before_any_request(tmp_path
     with ReplayServer(msft_routes()) as server:
         settings = settings_for(tmp_path, server, user_agent=user_agent)
         with pytest.raises(ConfigError) as err:
-            pipeline.land(settings, "filings", [MSFT_LISTING])
+            FILINGS.land(settings, LandingZone(settings.landing_dir), [MSFT_LISTING])
     assert "set SEC_USER_AGENT to 'Name email@example.com' as SEC fair-access rules require" in str(err.value)
     assert server.requests == []
 
@@ -330,7 +333,7 @@ def test_sample_mode_lands_labelled_files_and_warns_about_missing_ones(tmp_path,
 
 
 def test_one_company_loads_alone_by_its_landing_keys(tmp_path):
-    """What a per-company Dagster partition does: land all, load only one company's keys."""
+    """Land every company, load only one company's keys: the loader touches nothing else."""
     googl = "0001652044"
     sample_dir = tmp_path / "sample"
     for kind, body in (("companyfacts", FACTS), ("submissions", SUBMISSIONS)):
@@ -341,10 +344,11 @@ def test_one_company_loads_alone_by_its_landing_keys(tmp_path):
         (sample_dir / "sec" / kind / f"CIK{googl}.json").write_bytes(orjson.dumps(doc))
     settings = load_settings({"AIGAP_HOME": str(tmp_path / "home"), "AIGAP_SAMPLE_DIR": str(sample_dir)})
     companies = [MSFT_LISTING, listing("GOOGL", googl)]
-    assert len(pipeline.land(settings, "filings", companies)) == 4
+    zone = LandingZone(settings.landing_dir)
+    assert len(FILINGS.land(settings, zone, companies)) == 4
 
     con = duckdb.connect(str(settings.db_path))
-    report = pipeline.load(con, settings, "filings", keys=set(sec.landing_keys_for(companies[1])))
+    report = FILINGS.load(con, zone, settings, companies, keys=set(sec.landing_keys_for(companies[1])))
     assert sorted(report.loaded) == [f"companyfacts/CIK{googl}", f"submissions/CIK{googl}"]
     assert con.execute("SELECT DISTINCT cik FROM raw.sec_companyfacts").fetchall() == [(googl,)]
     assert con.execute("SELECT count(*) FROM raw.sec_filings").fetchone()[0] == FILING_ROWS

@@ -14,6 +14,7 @@ from ingestion.errors import BadSourceFile, SourceFetchError
 from ingestion.landing import LandingZone
 from ingestion.raw_tables import arrow_schema
 from ingestion.sources import manual
+from ingestion.universe import land_universe, parse_universe_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "manual"
 HEADER = (
@@ -139,8 +140,17 @@ def test_curated_tencent_file_is_valid_and_every_row_has_its_source():
     assert min(r["filed_date"] for r in rows if r["metric"] == "shares_outstanding") < date(2019, 1, 2)
 
 
+def land_and_parse_universe(tmp_path: Path, path: Path) -> dict:
+    """The universe as its own source lands and parses it (ingestion.universe)."""
+    settings = load_settings({"AIGAP_HOME": str(tmp_path / "home"), "AIGAP_UNIVERSE": str(path)})
+    zone = LandingZone(settings.landing_dir)
+    (entry,) = land_universe(settings, zone, [])
+    assert (entry.key, entry.url, entry.is_sample) == ("universe", path.as_uri(), False)  # never sample
+    return parse_universe_file(entry, zone.read(entry))
+
+
 def test_universe_parsed(tmp_path):
-    table = land_and_parse(tmp_path, "universe", FIXTURES / "universe_small.csv")["universe"]
+    table = land_and_parse_universe(tmp_path, FIXTURES / "universe_small.csv")["universe"]
     assert table.schema == arrow_schema("universe")
     assert table.column("ticker").to_pylist() == ["MSFT", "0700.HK"]
     assert table.column("cik").to_pylist() == ["0000789019", None]  # padded to 10 digits
@@ -155,7 +165,7 @@ def test_universe_parsed(tmp_path):
 )
 def test_universe_hostile_ticker_rejected_with_file_line_and_column(tmp_path, fixture, where, ticker):
     with pytest.raises(BadSourceFile) as info:
-        land_and_parse(tmp_path, "universe", FIXTURES / fixture)
+        land_and_parse_universe(tmp_path, FIXTURES / fixture)
     message = str(info.value)
     assert fixture in message
     assert where in message
@@ -164,7 +174,7 @@ def test_universe_hostile_ticker_rejected_with_file_line_and_column(tmp_path, fi
 
 def test_unknown_key_refused(tmp_path):
     entry = LandingZone(tmp_path / "landing").land("manual", "notes", HEADER, url="test://")
-    with pytest.raises(BadSourceFile, match="neither 'universe' nor hkex/<name>"):
+    with pytest.raises(BadSourceFile, match="'notes' is not hkex/<name>"):
         manual.parse(entry, HEADER)
 
 
@@ -182,13 +192,12 @@ def settings_for(tmp_path: Path, filings: str):
     )
 
 
-def test_sample_mode_lands_universe_and_sample_figures(tmp_path):
+def test_sample_mode_lands_the_sample_figures(tmp_path):
     (tmp_path / "sample" / "hkex").mkdir(parents=True)
     shutil.copy(FIXTURES / "hkex_fundamentals.csv", tmp_path / "sample" / "hkex" / "tencent_annual.csv")
     settings = settings_for(tmp_path, "sample")
     landed = manual.land_sample(settings, LandingZone(settings.landing_dir), [])
     assert [(e.key, e.url, e.is_sample) for e in landed] == [
-        ("universe", (FIXTURES / "universe_small.csv").as_uri(), False),  # the universe is never sample data
         ("hkex/tencent_annual", "sample://hkex/tencent_annual.csv", True),
     ]
 
@@ -205,16 +214,13 @@ def test_live_mode_lands_curated_figures_under_the_same_key(tmp_path, monkeypatc
     monkeypatch.setattr(manual, "CURATED_HKEX", curated)
     settings = settings_for(tmp_path, "live")
     landed = manual.land_live(settings, LandingZone(settings.landing_dir), [])
-    assert [(e.key, e.url, e.is_sample) for e in landed] == [
-        ("universe", (FIXTURES / "universe_small.csv").as_uri(), False),
-        ("hkex/tencent_annual", curated.as_uri(), False),
-    ]
+    assert [(e.key, e.url, e.is_sample) for e in landed] == [("hkex/tencent_annual", curated.as_uri(), False)]
 
 
-def test_live_mode_without_curated_file_lands_universe_only_and_warns(tmp_path, monkeypatch, caplog):
+def test_live_mode_without_curated_file_lands_nothing_and_warns(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(manual, "CURATED_HKEX", tmp_path / "missing.csv")
     settings = settings_for(tmp_path, "live")
     with caplog.at_level(logging.WARNING, logger="ingestion.sources.manual"):
         landed = manual.land_sample(settings, LandingZone(settings.landing_dir), [])
-    assert [e.key for e in landed] == ["universe"]
+    assert landed == []
     assert "missing.csv does not exist" in caplog.text
