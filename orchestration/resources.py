@@ -16,22 +16,37 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
+from pydantic import PrivateAttr
 
 from ingestion.config import Settings, load_settings
+from ingestion.landing import LandingZone
 from ingestion.locking import warehouse_lock
 from orchestration.dbt_project import dbt_project
 
 
 class AigapSettings(dg.ConfigurableResource):
-    """aigap's settings (``ingestion.config.load_settings``): every AIGAP_* variable, read at run time."""
+    """aigap's settings (``ingestion.config.load_settings``): every AIGAP_* variable, read once when a
+    run starts, and the run's landing zone, built once from them."""
 
     home: str | None = None  # overrides AIGAP_HOME (tests, a second warehouse)
+    _settings: Settings | None = PrivateAttr(default=None)
+    _zone: LandingZone | None = PrivateAttr(default=None)
 
-    def get(self) -> Settings:
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._settings = self._load()
+        self._zone = LandingZone(self._settings.landing_dir)
+
+    def _load(self) -> Settings:
         env = dict(os.environ)
         if self.home:
             env["AIGAP_HOME"] = self.home
         return load_settings(env)
+
+    def get(self) -> Settings:
+        return self._settings or self._load()
+
+    def zone(self) -> LandingZone:
+        return self._zone or LandingZone(self.get().landing_dir)
 
 
 class WarehouseResource(dg.ConfigurableResource):

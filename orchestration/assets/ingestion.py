@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from ingestion.landing import LandedFile, LandingZone
+from ingestion.landing import LandedFile
 from ingestion.raw_loader import LoadReport
 from ingestion.raw_tables import TABLES
 from ingestion.sources.registry import SOURCES, Source, Window
@@ -139,7 +139,7 @@ def _assets(source: Source) -> list[dg.AssetsDefinition]:
             with duckdb.get_connection() as con:
                 listings = _chosen(loaded_listings(con), config.tickers)
         window = _window(context) if partitions else None
-        landed = source.land(s, LandingZone(s.landing_dir), listings, window)
+        landed = source.land(s, settings.zone(), listings, window)
         return _landing_result(context, landed, source, source.mode(s), s.landing_dir / source.folder)
 
     @dg.multi_asset(
@@ -153,7 +153,7 @@ def _assets(source: Source) -> list[dg.AssetsDefinition]:
         with duckdb.get_connection() as con:
             listings = [] if first else loaded_listings(con)
             report = source.load(
-                con, LandingZone(s.landing_dir), s, listings,
+                con, settings.zone(), s, listings,
                 run_id=context.run.run_id, window=_window(context) if partitions else None,
             )  # fmt: skip
             if first and report.rejected:
