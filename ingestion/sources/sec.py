@@ -5,6 +5,9 @@ Landing keys, one per document and company (CIK zero-padded to 10 digits):
 - ``companyfacts/CIK##########``  ``{base}/api/xbrl/companyfacts/CIK##########.json`` -> raw.sec_companyfacts
 - ``submissions/CIK##########``   ``{base}/submissions/CIK##########.json``           -> raw.sec_filings
 
+and, for companies with extension concepts in the concept map, each filing's index and XBRL
+instance from the EDGAR archive (``ingestion/sources/sec_instances.py``) -> raw.sec_instance_facts.
+
 The sample snapshot keeps the same documents at ``<sample_dir>/sec/<kind>/CIK##########.json``.
 
 SEC's fair-access rules ask for a User-Agent naming the requester and at most 10 requests per
@@ -32,17 +35,18 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.config import ConfigError, Settings
+from ingestion.config import ConfigError, Settings, load_settings
 from ingestion.errors import BadSourceFile, SourceFetchError
 from ingestion.http import fetch_to_landing, make_session
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_tables import arrow_schema
+from ingestion.sources import sec_instances
 from ingestion.universe import Listing
 
 log = logging.getLogger(__name__)
 
 SOURCE = "filings"
-RAW_TABLES = ["sec_companyfacts", "sec_filings"]
+RAW_TABLES = ["sec_companyfacts", "sec_filings", "sec_instance_facts"]
 
 # landing key prefix -> path of the document under the base URL (without /CIK##########.json)
 KINDS = {"companyfacts": "api/xbrl/companyfacts", "submissions": "submissions"}
@@ -73,11 +77,17 @@ def sec_listings(listings: list[Listing]) -> list[Listing]:
     return chosen
 
 
-def landing_keys_for(listing: Listing) -> list[str]:
-    """The landing keys of one company's documents, e.g. to load one Dagster partition alone."""
+def landing_keys_for(listing: Listing, zone: LandingZone | None = None) -> list[str]:
+    """The landing keys of one company's documents, e.g. to load one Dagster partition alone.
+
+    Its filing indexes and XBRL instances (one key per accession) are those in landing: ``zone``,
+    or the landing zone of the current settings when not given.
+    """
     if not listing.cik10:
         raise ValueError(f"{listing.ticker} has no CIK: it does not file with the SEC")
-    return [f"{kind}/CIK{listing.cik10}" for kind in KINDS]
+    zone = zone if zone is not None else LandingZone(load_settings().landing_dir)
+    instances = sec_instances.landing_keys(zone.latest(SOURCE), listing.cik10)
+    return [f"{kind}/CIK{listing.cik10}" for kind in KINDS] + instances
 
 
 def _document(cik10: str) -> str:
@@ -108,7 +118,32 @@ def land_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) 
                     is_sample=True,
                 )
             )
+    for _listing, submissions in _extension_filers(listings, zone, sample=True):
+        landed += sec_instances.land_sample(settings, zone, sec_instances.filings_with_instances(submissions))
     return landed
+
+
+def _extension_filers(
+    listings: list[Listing], zone: LandingZone, *, sample: bool
+) -> list[tuple[Listing, pa.Table]]:
+    """The SEC filers with extension concepts in the concept map, each with its landed submissions."""
+    wanted = sec_instances.extension_concepts()
+    latest = zone.latest(SOURCE)
+    chosen = []
+    for listing in sec_listings(listings):
+        entry = latest.get(f"submissions/CIK{listing.cik10}")
+        if listing.ticker not in wanted:
+            continue
+        if entry is None or entry.is_sample != sample:
+            log.warning(
+                "%s has extension concepts but no landed submissions: no XBRL instances", listing.ticker
+            )
+            continue
+        try:
+            chosen.append((listing, parse_submissions(zone.read(entry), entry.path, listing.cik10 or "")))
+        except BadSourceFile as exc:  # the loader quarantines that file and says why
+            log.warning("%s: its submissions cannot list its XBRL instances: %s", listing.ticker, exc)
+    return chosen
 
 
 def check_user_agent(user_agent: str | None) -> str:
@@ -169,9 +204,21 @@ def land_live(
             except SourceFetchError as exc:
                 log.error("%s", exc)
                 failures.append(str(exc))
+        # Then each filing's own XBRL instance, for the companies with extension concepts: the
+        # submissions just landed list the filings; same session, so the same 10/s budget.
+        planned = [
+            filing
+            for _listing, submissions in _extension_filers(listings, zone, sample=False)
+            for filing in sec_instances.filings_with_instances(submissions)
+        ]
+        archives = settings.sec_archives_base_url
+        more, failed = sec_instances.land_live(session, zone, archives, planned, pool, zone.latest(SOURCE))
+        landed += more
+        failures += failed
     if failures:
         raise SourceFetchError(
-            f"SEC: {len(failures)} of {len(jobs)} document(s) could not be fetched: " + "; ".join(failures)
+            f"SEC: {len(failures)} of {len(jobs) + len(planned)} document(s) or filing(s) could not be "
+            "fetched: " + "; ".join(failures)
         )
     return landed
 
@@ -235,6 +282,8 @@ _DATE_FIELDS = ("start", "end", "filed")
 
 
 def parse(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:
+    if sec_instances.KEY.match(entry.key):
+        return sec_instances.parse(entry, body)
     match = _KEY.match(entry.key)
     if not match:
         raise BadSourceFile(
