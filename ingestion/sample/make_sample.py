@@ -708,7 +708,7 @@ def add_parts(book: Book, f: Filing) -> None:
     for _tax, concept, start, end, val in rnd:
         placed = 0
         for i, (segment, share) in enumerate(AMZN_SEGMENTS):
-            piece = val - placed if i == len(AMZN_SEGMENTS) - 1 else round(val * share, -6)
+            piece = val - placed if i == len(AMZN_SEGMENTS) - 1 else int(round(val * share, -6))
             placed += piece
             f.parts.append(
                 (
@@ -721,13 +721,13 @@ def add_parts(book: Book, f: Filing) -> None:
                 )
             )
         f.parts.append(
-            ("us-gaap", "AllocatedShareBasedCompensationExpense", start, end, round(val * 0.21, -6),
+            ("us-gaap", "AllocatedShareBasedCompensationExpense", start, end, int(round(val * 0.21, -6)),
              ("segment", "us-gaap:IncomeStatementLocationAxis", member or ""))
         )  # fmt: skip
     prior = [x for x in rnd if x[3] < f.period_end and x[2] is not None and (x[3] - x[2]).days > 300]
     for _tax, concept, start, end, val in prior[:1]:
         f.parts.append(
-            (ext, concept, start, end, round(val * 0.985, -6),
+            (ext, concept, start, end, int(round(val * 0.985, -6)),
              ("scenario", "srt:RestatementAxis", "srt:ScenarioPreviouslyReportedMember"))
         )  # fmt: skip
 
@@ -912,7 +912,7 @@ def instance_xml(co: Company, f: Filing) -> str:
             contexts[key] = (
                 f"c{len(contexts) + 1}_{period}"
                 if qualifier is None
-                else f"c{len(contexts) + 1}_{period}_dim"
+                else f"c{len(contexts) + 1}_{period}_{qualifier[0][:3]}"
             )
         return contexts[key]
 
