@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import orjson
 import pyarrow as pa
@@ -42,7 +41,8 @@ def parse(body: bytes, accn: str = "0001018724-24-000001", cik: str = AMZN) -> p
 
 def rows_of(table: pa.Table, concept: str) -> list[dict]:
     return sorted(
-        table.filter(pc.equal(table["concept"], concept)).to_pylist(), key=lambda r: (r["period_end"], r["value"])
+        table.filter(pc.equal(table["concept"], concept)).to_pylist(),
+        key=lambda r: (r["period_end"], r["value"]),
     )
 
 
@@ -143,10 +143,12 @@ def test_dimensional_and_scenario_facts_are_skipped_and_repeats_kept_once():
     # 85,622 once: the segment parts (30,000 + 55,622), the "previously reported" 84,000 and the
     # repeat in a second plain context with the same period are not rows; contexts defined after
     # the facts that use them are resolved.
-    assert [(r["taxonomy"], r["value"], r["context_id"]) for r in rows_of(table, "TechnologyAndContentExpense")] == [
-        ("amzn", 85_622 * MN, "FY")
+    assert [
+        (r["taxonomy"], r["value"], r["context_id"]) for r in rows_of(table, "TechnologyAndContentExpense")
+    ] == [("amzn", 85_622 * MN, "FY")]
+    assert [(r["unit"], r["value"]) for r in rows_of(table, "EarningsPerShareBasic")] == [
+        ("USD/shares", 2.95)
     ]
-    assert [(r["unit"], r["value"]) for r in rows_of(table, "EarningsPerShareBasic")] == [("USD/shares", 2.95)]
     assert rows_of(table, "NetIncomeLoss") == []  # nil: no value reported
     [cover] = rows_of(table, "EntityCommonStockSharesOutstanding")
     assert (cover["taxonomy"], cover["period_end"], cover["unit"], cover["decimals"]) == (
@@ -161,14 +163,30 @@ def test_dimensional_and_scenario_facts_are_skipped_and_repeats_kept_once():
     ("change", "message"),
     [
         (lambda b: b.replace(b"85622000000</amzn", b"85,622</amzn"), r"value '85,622' is not a number"),
-        (lambda b: b.replace(b'contextRef="FY" unitRef="usd" decimals="-6">856', b'contextRef="FY9" unitRef="usd" decimals="-6">856'),
-         r"refers to context 'FY9', which is not defined"),  # fmt: skip
-        (lambda b: b.replace(b"0001018724</xbrli:identifier></xbrli:entity>\n    <xbrli:period><xbrli:instant>", b"0000789019</xbrli:identifier></xbrli:entity>\n    <xbrli:period><xbrli:instant>"),
-         r"context cover is about CIK 0000789019 .* refusing"),  # fmt: skip
+        (
+            lambda b: b.replace(
+                b'contextRef="FY" unitRef="usd" decimals="-6">856',
+                b'contextRef="FY9" unitRef="usd" decimals="-6">856',
+            ),
+            r"refers to context 'FY9', which is not defined",
+        ),  # fmt: skip
+        (
+            lambda b: b.replace(
+                b"0001018724</xbrli:identifier></xbrli:entity>\n    <xbrli:period><xbrli:instant>",
+                b"0000789019</xbrli:identifier></xbrli:entity>\n    <xbrli:period><xbrli:instant>",
+            ),
+            r"context cover is about CIK 0000789019 .* refusing",
+        ),  # fmt: skip
         (lambda b: b[:-40], r"not XML .*line \d+, column \d+"),
         (lambda b: b"", r"not XML: empty body"),
-        (lambda b: b"<html><body>Request rate threshold exceeded</body></html>", r"not an XBRL instance.*html"),
-        (lambda b: b.replace(b"<xbrli:instant>2024-01-19T00:00:00", b"<xbrli:instant>2024-13-19"), r"'2024-13-19' is not a date"),
+        (
+            lambda b: b"<html><body>Request rate threshold exceeded</body></html>",
+            r"not an XBRL instance.*html",
+        ),
+        (
+            lambda b: b.replace(b"<xbrli:instant>2024-01-19T00:00:00", b"<xbrli:instant>2024-13-19"),
+            r"'2024-13-19' is not a date",
+        ),
     ],
 )
 def test_bad_instances_are_refused_naming_the_problem(change, message):
@@ -213,8 +231,12 @@ def test_filings_with_instances_are_the_annual_and_quarterly_reports_since_2019(
 
 
 def index(*names: str) -> bytes:
-    items = [{"last-modified": "2023-02-02 18:09:54", "name": n, "type": "text.gif", "size": ""} for n in names]
-    return orjson.dumps({"directory": {"item": items, "name": "/Archives/edgar/data/1018724/000101872423000004"}})
+    items = [
+        {"last-modified": "2023-02-02 18:09:54", "name": n, "type": "text.gif", "size": ""} for n in names
+    ]
+    return orjson.dumps(
+        {"directory": {"item": items, "name": "/Archives/edgar/data/1018724/000101872423000004"}}
+    )
 
 
 LINKBASES = ("amzn-20221231.htm", "amzn-20221231.xsd", "amzn-20221231_cal.xml", "amzn-20221231_def.xml",
@@ -222,8 +244,13 @@ LINKBASES = ("amzn-20221231.htm", "amzn-20221231.xsd", "amzn-20221231_cal.xml", 
 
 
 def test_instance_name_prefers_the_inline_extract_then_the_plain_instance():
-    assert sec_instances.instance_name(index(*LINKBASES, "amzn-20221231_htm.xml"), "i.json") == "amzn-20221231_htm.xml"
-    assert sec_instances.instance_name(index(*LINKBASES, "amzn-20181231.xml"), "i.json") == "amzn-20181231.xml"
+    assert (
+        sec_instances.instance_name(index(*LINKBASES, "amzn-20221231_htm.xml"), "i.json")
+        == "amzn-20221231_htm.xml"
+    )
+    assert (
+        sec_instances.instance_name(index(*LINKBASES, "amzn-20181231.xml"), "i.json") == "amzn-20181231.xml"
+    )
     with pytest.raises(BadSourceFile, match="no XBRL instance .* among 8 files"):
         sec_instances.instance_name(index(*LINKBASES), "i.json")
     with pytest.raises(BadSourceFile, match="more than one XBRL instance"):
@@ -240,7 +267,9 @@ def test_extension_concepts_come_from_the_concept_map(tmp_path):
     }
     seed = tmp_path / "concept_map.csv"
     seed.write_text("metric,taxonomy,concept,ticker,is_extension\nrd_expense,amzn,X,,true\n")
-    with pytest.raises(ValueError, match=r"concept_map.csv, line 2: an extension concept must name its company"):
+    with pytest.raises(
+        ValueError, match=r"concept_map.csv, line 2: an extension concept must name its company"
+    ):
         sec_instances.extension_concepts(seed)
 
 
@@ -249,7 +278,9 @@ def test_landing_keys_of_a_company_include_its_instances(tmp_path):
     for key in (f"instance/CIK{AMZN}/{AMZN_2022_ACCN}", f"filing-index/CIK{AMZN}/{AMZN_2022_ACCN}",
                 "instance/CIK0000789019/0000789019-23-000001"):  # fmt: skip
         zone.land("filings", key, key.encode(), url="sample://x", suffix=".xml")
-    amzn = Listing("AMZN", "Amazon", "company", "US", "US", AMZN, "NASDAQ", "USD", "USD", 12, "AMZN.US", "sec")
+    amzn = Listing(
+        "AMZN", "Amazon", "company", "US", "US", AMZN, "NASDAQ", "USD", "USD", 12, "AMZN.US", "sec"
+    )
     assert sec.landing_keys_for(amzn, zone) == [
         f"companyfacts/CIK{AMZN}",
         f"submissions/CIK{AMZN}",
