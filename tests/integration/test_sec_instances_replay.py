@@ -182,3 +182,55 @@ def test_sample_mode_finds_instances_through_the_sample_submissions(tmp_path):
     assert con.execute(
         "SELECT count(*) FROM raw.sec_companyfacts WHERE concept LIKE 'Technology%'"
     ).fetchone() == (0,)
+
+
+def test_older_submissions_pages_are_read_when_recent_filings_start_after_2019(tmp_path, instance):
+    """Amazon files more than 1,000 documents in a few years (Form 4s): filings.recent then starts after
+    2019 and the older filings are in the pages filings.files names; only those reaching 2019 are read."""
+    doc = orjson.loads(submissions())
+    doc["filings"]["files"] = [
+        {"name": f"CIK{AMZN}-submissions-001.json", "filingCount": 2, "filingFrom": "2016-01-04", "filingTo": "2022-12-30"},
+        {"name": f"CIK{AMZN}-submissions-002.json", "filingCount": 9, "filingFrom": "1997-05-15", "filingTo": "2015-12-31"},
+    ]  # fmt: skip
+    recent = doc["filings"]["recent"]
+    keep = [i for i, d in enumerate(recent["filingDate"]) if d >= "2023-01-01"]  # recent starts in 2023
+    doc["filings"]["recent"] = {k: [v[i] for i in keep] for k, v in recent.items()}
+    older = "0001018724-22-000010"
+    page = {  # the same parallel arrays as filings.recent, at the top level
+        "accessionNumber": [older, "0001018724-18-000005"], "filingDate": ["2022-10-28", "2018-02-02"],
+        "reportDate": ["2022-09-30", "2017-12-31"], "acceptanceDateTime": ["2022-10-27T20:04:00.000Z", ""],
+        "form": ["10-Q", "10-K"], "primaryDocument": ["amzn-20220930.htm", "amzn-20171231x10k.htm"],
+        "isXBRL": [1, 1],
+    }  # fmt: skip
+    older_folder = "/Archives/edgar/data/1018724/000101872422000010"
+    r = routes(instance)
+    r[f"/submissions/CIK{AMZN}.json"] = Reply(200, orjson.dumps(doc), JSON)
+    r[f"/submissions/CIK{AMZN}-submissions-001.json"] = Reply(200, orjson.dumps(page), JSON)
+    r[f"{older_folder}/index.json"] = Reply(
+        200, filing_index().replace(b"000101872423000004", b"000101872422000010"), JSON
+    )
+    r[f"{older_folder}/amzn-20221231_htm.xml"] = Reply(200, instance, XML)
+    with ReplayServer(prefixed(r, "/data")) as server:
+        settings = settings_for(tmp_path, server)
+        zone = LandingZone(settings.landing_dir)
+        sec.land_live(settings, zone, [AMZN_LISTING])
+        paths = [q.path for q in server.requests]
+    assert f"/data/submissions/CIK{AMZN}-submissions-001.json" in paths
+    assert f"/data/submissions/CIK{AMZN}-submissions-002.json" not in paths  # ends before 2019
+    assert sorted(p for p in paths if p.startswith("/Archives") and p.endswith(".xml")) == [
+        f"{older_folder}/amzn-20221231_htm.xml", f"{FOLDER}/amzn-20221231_htm.xml",
+    ]  # fmt: skip
+    keys = sec.landing_keys_for(AMZN_LISTING, zone)
+    assert f"submissions-page/CIK{AMZN}/CIK{AMZN}-submissions-001.json" in keys
+    assert f"instance/CIK{AMZN}/{older}" in keys
+
+    con = duckdb.connect(str(settings.db_path))
+    load_landed(con, zone, sec.SOURCE, sec.parse, sec.RAW_TABLES)
+    # the page's filings reach raw.sec_filings (so the older instance's facts get their filed date)
+    assert con.execute(
+        "SELECT form, filing_date::varchar, entity_name FROM raw.sec_filings WHERE accession_number = ?",
+        [older],
+    ).fetchone() == ("10-Q", "2022-10-28", None)
+    assert con.execute(
+        "SELECT count(DISTINCT accession_number) FROM raw.sec_instance_facts WHERE concept = 'TechnologyAndContentExpense'"
+    ).fetchone() == (2,)
