@@ -1015,6 +1015,26 @@ def write_instances(co: Company, filings: list[Filing]) -> None:
         write(f"{folder}/index.json", dump_json(filing_index(co, f, (name, len(body.encode())), rng)))
 
 
+# filings.recent holds SEC's newest ~1,000 filings; Amazon's Form 4s fill it within a few years, so its
+# older filings are on a page that filings.files names. The sample keeps that shape (with its own cut).
+RECENT_FROM = {"AMZN": "2022-01-01"}
+
+
+def split_submissions(subs: dict, page_name: str, recent_from: str) -> dict:
+    """Move the filings filed before ``recent_from`` to an older page, as SEC's submissions do."""
+    recent = subs["filings"]["recent"]
+    old = [i for i, filed in enumerate(recent["filingDate"]) if filed < recent_from]
+    new = [i for i, filed in enumerate(recent["filingDate"]) if filed >= recent_from]
+    page = {k: [v[i] for i in old] for k, v in recent.items()}
+    write(f"sec/submissions/{page_name}", dump_json(page))
+    subs["filings"]["recent"] = {k: [v[i] for i in new] for k, v in recent.items()}
+    subs["filings"]["files"] = [
+        {"name": page_name, "filingCount": len(old), "filingFrom": min(page["filingDate"]),
+         "filingTo": max(page["filingDate"])}
+    ]  # fmt: skip
+    return subs
+
+
 def write_sec() -> None:
     accns = Accessions()
     for co in COMPANIES:
@@ -1022,6 +1042,8 @@ def write_sec() -> None:
         cik10 = f"CIK{co.cik:010d}"
         write(f"sec/companyfacts/{cik10}.json", dump_json(companyfacts(co, filings)))
         subs = submissions(co, filings, rng_for(f"sec:submissions:{co.ticker}"), accns)
+        if co.ticker in RECENT_FROM:
+            subs = split_submissions(subs, f"{cik10}-submissions-001.json", RECENT_FROM[co.ticker])
         write(f"sec/submissions/{cik10}.json", dump_json(subs))
         if co.ticker in EXTENSIONS:
             write_instances(co, filings)
