@@ -31,6 +31,10 @@ _BASE_URL_ENV = {
 }
 
 
+# The EDGAR archive (each filing's folder and XBRL instance) is on www.sec.gov, not data.sec.gov.
+DEFAULT_SEC_ARCHIVES_BASE_URL = "https://www.sec.gov"
+
+
 class ConfigError(ValueError):
     """A setting is missing or has a value aigap cannot use."""
 
@@ -44,6 +48,7 @@ class Settings:
     base_urls: dict[str, str]
     sec_user_agent: str | None
     prices_api_token: str | None
+    sec_archives_base_url: str = DEFAULT_SEC_ARCHIVES_BASE_URL
 
     # -- derived paths: one definition each -------------------------------------------
     @property
@@ -114,4 +119,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         base_urls=base_urls,
         sec_user_agent=env.get("SEC_USER_AGENT") or None,
         prices_api_token=env.get("AIGAP_PRICES_API_TOKEN") or None,
+        sec_archives_base_url=(
+            env.get("AIGAP_SEC_ARCHIVES_BASE_URL") or DEFAULT_SEC_ARCHIVES_BASE_URL
+        ).rstrip("/"),
     )

@@ -39,6 +39,11 @@ SUITES: dict[str, Suite] = {
         "period_end >= period_start, finite values",
     ),
     "sec_filings": Suite("sec_filings", True, "one row per accession number, dates present"),
+    "sec_instance_facts": Suite(
+        "sec_instance_facts",
+        True,
+        "required columns present, accession format, period_end >= period_start, finite values",
+    ),
     "hkex_fundamentals": Suite("hkex_fundamentals", True, "known metrics, values present, currency present"),
     "prices_daily": Suite(
         "prices_daily",
@@ -113,6 +118,19 @@ def _expectations(table: str, today: date) -> list:
             E.ExpectColumnValuesToMatchRegex(column="accession_number", regex=ACCESSION_PATTERN),
             E.ExpectColumnValuesToMatchRegex(column="cik", regex=r"^\d{10}$"),
             E.ExpectColumnValuesToBeBetween(column="filed_date", max_value=today_ts),
+            E.ExpectColumnValuesToBeBetween(column="value", min_value=-1e16, max_value=1e16),
+            E.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="period_end",
+                column_B="period_start",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
+        ]
+    if table == "sec_instance_facts":
+        return [
+            *not_null("cik", "accession_number", "taxonomy", "concept", "unit", "period_end", "value"),
+            E.ExpectColumnValuesToMatchRegex(column="accession_number", regex=ACCESSION_PATTERN),
+            E.ExpectColumnValuesToMatchRegex(column="cik", regex=r"^\d{10}$"),
             E.ExpectColumnValuesToBeBetween(column="value", min_value=-1e16, max_value=1e16),
             E.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A="period_end",

@@ -65,6 +65,23 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
         ("primary_document", pa.string()),
         ("is_xbrl", pa.bool_()),
     ],
+    # One row per NON-dimensional numeric fact of a filing's own XBRL instance (EDGAR archive), for
+    # company extension concepts that companyfacts never holds. Form and filed date: raw.sec_filings.
+    "sec_instance_facts": [
+        ("cik", pa.string()),
+        ("accession_number", pa.string()),  # from the landing key: the filing the instance belongs to
+        ("taxonomy", pa.string()),  # us-gaap, dei, srt, ifrs-full, or the company's prefix (amzn)
+        ("concept", pa.string()),
+        ("unit", pa.string()),  # USD, shares, USD/shares ... as companyfacts names them
+        ("period_start", pa.date32()),  # null for instants
+        ("period_end", pa.date32()),
+        ("value", pa.float64()),
+        ("decimals", pa.string()),  # XBRL decimals as written: -6, INF
+        ("context_id", pa.string()),
+        ("document_type", pa.string()),  # dei:DocumentType of the instance (10-K, 10-Q, 20-F)
+        ("fiscal_year", pa.int32()),  # dei:DocumentFiscalYearFocus: the filing's, not the period's
+        ("fiscal_period", pa.string()),  # dei:DocumentFiscalPeriodFocus: FY, Q1, Q2, Q3
+    ],
     # Curated annual figures of non-SEC issuers (Tencent, HKEX), long shape.
     "hkex_fundamentals": [
         ("ticker", pa.string()),

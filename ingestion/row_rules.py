@@ -46,16 +46,21 @@ MONETARY_CONCEPTS = [
     "AvailableForSaleSecuritiesDebtSecuritiesCurrent",
     "CashAndCashEquivalentsAtCarryingValue",
     "CashCashEquivalentsRestrictedCashAndRestrictedCashEquivalents",
+    "CommercialPaper",
     "DebtCurrent",
+    "Depreciation",
     "DepreciationAmortizationAndAccretionNet",
     "DepreciationAndAmortization",
     "DepreciationDepletionAndAmortization",
+    "LoansPayableToBankCurrent",
     "LongTermDebt",
     "LongTermDebtCurrent",
     "LongTermDebtNoncurrent",
+    "LongTermLoansFromBank",
     "MarketableSecuritiesCurrent",
     "NetIncomeLoss",
     "OperatingIncomeLoss",
+    "PaymentsToAcquireOtherPropertyPlantAndEquipment",
     "PaymentsToAcquireProductiveAssets",
     "PaymentsToAcquirePropertyPlantAndEquipment",
     "ProfitLoss",
@@ -65,6 +70,8 @@ MONETARY_CONCEPTS = [
     "RevenueFromContractWithCustomerIncludingAssessedTax",
     "Revenues",
     "SalesRevenueNet",
+    "SeniorLongTermNotes",
+    "SeniorNotesCurrent",
     "ShortTermBorrowings",
     "ShortTermInvestments",
     "TechnologyAndContentExpense",
@@ -218,6 +225,30 @@ RULES: dict[str, list[Rule]] = {
     "sec_filings": [
         _future("filing_date", "filing date"),
     ],
+    # A filing's own XBRL instance: the companyfacts rules that apply (no filed date in an instance;
+    # it comes from the submissions listing). Extension concepts (amzn:...) are money like us-gaap's.
+    "sec_instance_facts": [
+        _period_reversed(),
+        Rule(
+            "unit_missing",
+            "unit IS NULL OR trim(unit) = ''",
+            _fmt("{}:{} has no unit", "taxonomy", "concept"),
+            "a fact without a unit (currency)",
+        ),
+        Rule(
+            "share_count_in_currency",
+            f"regexp_matches(concept, '{SHARE_COUNT_PATTERN}') AND regexp_full_match(unit, '{CURRENCY_PATTERN}')",
+            _fmt("{}:{} is a share count, reported in {} (a currency)", "taxonomy", "concept", "unit"),
+            "a share count reported in a currency (shares reported as USD)",
+        ),
+        Rule(
+            "money_not_in_currency",
+            f"concept IN {_sql_list(MONETARY_CONCEPTS)} "
+            f"AND trim(unit) <> '' AND NOT regexp_full_match(unit, '{CURRENCY_PATTERN}')",
+            _fmt("{}:{} is an amount of money, reported in {}", "taxonomy", "concept", "unit"),
+            "an amount of money reported in shares (or another non-currency unit)",
+        ),
+    ],
     "hkex_fundamentals": [
         Rule(
             "currency_missing",
@@ -264,6 +295,7 @@ UNIVERSE_RULES: dict[str, UniverseRule] = {
     "price_events": UniverseRule("symbol", "price_symbol", "symbol"),
     "sec_companyfacts": UniverseRule("cik", "cik", "CIK"),
     "sec_filings": UniverseRule("cik", "cik", "CIK"),
+    "sec_instance_facts": UniverseRule("cik", "cik", "CIK"),
     "hkex_fundamentals": UniverseRule("trim(ticker)", "ticker", "ticker"),
 }
 

@@ -7,7 +7,8 @@ clock is read, and JSON is written with a fixed key order, so re-running gives b
 What is written (see ``README.md`` next to this file for what is synthetic and what is not):
 
 - ``sec/companyfacts/CIK##########.json`` and ``sec/submissions/CIK##########.json`` (SEC EDGAR shapes)
-  for MSFT, GOOGL, AMZN (10-K/10-Q) and BABA, BIDU (20-F, annual only, CNY);
+  for MSFT, GOOGL, AMZN (10-K/10-Q) and BABA, BIDU (20-F, annual only, CNY), and for AMZN each filing's
+  EDGAR archive folder ``sec/Archives/edgar/data/<cik>/<accession>/`` (``index.json`` + XBRL instance);
 - ``hkex/tencent_annual.csv`` (the raw.hkex_fundamentals columns) for Tencent;
 - ``prices/eod/<SYMBOL>.csv``, ``prices/splits/<SYMBOL>.json``, ``prices/div/<SYMBOL>.json`` (EODHD);
 - ``fx/DEXCHUS.csv``, ``fx/DEXHKUS.csv`` (FRED fredgraph CSV);
@@ -424,7 +425,26 @@ CONCEPT_TEXT = {
     "LongTermDebtCurrent": "Long-term Debt, Current Maturities",
     "ShortTermBorrowings": "Short-term Borrowings",
     "EntityCommonStockSharesOutstanding": "Entity Common Stock, Shares Outstanding",
+    "CommonStockSharesOutstanding": "Common Stock, Shares, Outstanding",
+    "WeightedAverageNumberOfSharesOutstandingBasic": "Weighted Average Number of Shares Outstanding, Basic",
+    "PaymentsToAcquireOtherPropertyPlantAndEquipment": "Payments to Acquire Other Property, Plant, and Equipment",
+    "LongTermLoansFromBank": "Long-term Loans from Bank",
+    "SeniorLongTermNotes": "Senior Notes, Noncurrent",
+    "SeniorNotesCurrent": "Senior Notes, Current",
+    "LoansPayableToBankCurrent": "Loans Payable to Bank, Current",
 }
+SHARE_CONCEPTS = (
+    "EntityCommonStockSharesOutstanding",
+    "CommonStockSharesOutstanding",
+    "WeightedAverageNumberOfSharesOutstandingBasic",
+)
+# How each company's share count reaches companyfacts, as on the real record: companyfacts keeps only
+# facts without dimensions, so multi-class issuers (GOOGL A/B/C, BIDU A/B) have no dei cover count there.
+# GOOGL tags the balance-sheet count of all classes; BIDU's 20-F only the weighted-average basic count.
+SHARE_BASIS = {"GOOGL": "balance_sheet", "BIDU": "weighted_average"}  # others: dei cover count
+# Company extension concepts: only in each filing's own XBRL instance, never in companyfacts.
+EXTENSIONS = {"AMZN": "amzn"}
+INSTANCES_SINCE = date(2019, 1, 1)  # ingestion/sources/sec_instances.py FIRST_FILED
 
 
 @dataclass
@@ -439,6 +459,8 @@ class Filing:
     facts: list[tuple[str, str, date | None, date, int]] = field(
         default_factory=list
     )  # tax, concept, start, end, val
+    # dimensional facts (instance documents only): tax, concept, start, end, val, (axis, member) or scenario
+    parts: list[tuple[str, str, date | None, date, int, tuple[str, str, str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -523,6 +545,13 @@ def concept_names(co: Company, filing_fy: int) -> dict[str, str]:
     }
     if co.extra_debt:
         names["extra_debt"] = co.extra_debt
+    if co.ticker == "BABA":
+        # Alibaba's real 20-F tags (issue 10): capex without land use rights, debt in pieces (see
+        # BABA_DEBT_SPLIT), and no short-term investments under a mapped tag after FY2018.
+        names["capex"] = "PaymentsToAcquireOtherPropertyPlantAndEquipment"
+        del names["debt"]
+        if filing_fy > 2018:
+            del names["sti"]
     if co.ticker == "AMZN":
         names["rnd"] = (
             "TechnologyAndInfrastructureExpense" if filing_fy >= 2024 else "TechnologyAndContentExpense"
@@ -545,6 +574,14 @@ class Accessions:
                 self.seen.add(accn)
                 return accn
 
+
+# Alibaba's long-term debt as it tags it: bank loans, senior notes (non-current) and the notes due
+# within a year, each its own concept (shares of the synthetic total).
+BABA_DEBT_SPLIT = (
+    ("LongTermLoansFromBank", 0.35),
+    ("SeniorLongTermNotes", 0.58),
+    ("SeniorNotesCurrent", 0.07),
+)
 
 # Deliberate wrinkles the warehouse must handle (documented in README.md).
 RESTATED = ("MSFT", "revenue", 2023, 1.004)  # FY2023 revenue restated +0.4% in later 10-Ks
@@ -584,7 +621,8 @@ def add_facts(book: Book, f: Filing, q: int, rng: random.Random) -> None:
     names = concept_names(co, fy)
 
     def flow(metric: str, start: date, end: date, value: int) -> None:
-        f.facts.append(("us-gaap", names[metric], start, end, value * M))
+        tax = EXTENSIONS[co.ticker] if metric == "rnd" and co.ticker in EXTENSIONS else "us-gaap"
+        f.facts.append((tax, names[metric], start, end, value * M))
 
     def annual(metric: str, year: int) -> int:
         value = book.ytd(year, 4, metric)
@@ -610,10 +648,88 @@ def add_facts(book: Book, f: Filing, q: int, rng: random.Random) -> None:
         for metric, value in book.instants[(year, qq)].items():
             if metric in names:
                 f.facts.append(("us-gaap", names[metric], None, book.quarter_end(year, qq), value * M))
+        if co.ticker == "BABA":
+            debt, placed = book.instants[(year, qq)]["debt"], 0
+            for i, (concept, share) in enumerate(BABA_DEBT_SPLIT):
+                piece = debt - placed if i == len(BABA_DEBT_SPLIT) - 1 else round(debt * share)
+                placed += piece
+                f.facts.append(("us-gaap", concept, None, book.quarter_end(year, qq), piece * M))
     total = shares_at(co.ticker, f.cover, rng)
     parts = [round(total * w, -3) for w in GOOGL_CLASS_MIX] if co.ticker == "GOOGL" else [total]
     for part in parts:
+        # kept for the instance document; companyfacts drops it for multi-class issuers (SHARE_BASIS)
         f.facts.append(("dei", "EntityCommonStockSharesOutstanding", None, f.cover, int(part)))
+    basis = SHARE_BASIS.get(co.ticker)
+    rng = rng_for(f"sec:shares:{f.accn}")  # its own stream: the filings' draws stay as they were
+    if basis == "balance_sheet":  # every class in one fact, at each balance-sheet date
+        for year, qq in balance_dates:
+            on = book.quarter_end(year, qq)
+            count = restated(co.ticker, shares_at(co.ticker, on, rng), on, f.filed)
+            f.facts.append(("us-gaap", "CommonStockSharesOutstanding", None, on, count))
+    elif basis == "weighted_average":  # the 20-F's basic weighted average of each year it shows
+        for year in (fy, fy - 1, fy - 2):
+            mid = book.fy_start(year) + timedelta(days=182)
+            count = restated(co.ticker, shares_at(co.ticker, mid, rng), mid, f.filed)
+            f.facts.append(
+                ("us-gaap", "WeightedAverageNumberOfSharesOutstandingBasic", book.fy_start(year),
+                 book.quarter_end(year, 4), count)
+            )  # fmt: skip
+    if co.ticker in EXTENSIONS:
+        add_parts(book, f)
+
+
+def restated(ticker: str, count: int, on: date, filed: date) -> int:
+    """A count as a filing states it: one filed after a split restates earlier dates on the new basis."""
+    split = SHARES[ticker][1]
+    if split and on < date.fromisoformat(split[0]) <= filed:
+        return count * split[1]
+    return count
+
+
+AMZN_SEGMENTS = (
+    ("NorthAmericaSegmentMember", 0.52),
+    ("InternationalSegmentMember", 0.18),
+    ("AmazonWebServicesSegmentMember", 0.30),
+)
+
+
+def add_parts(book: Book, f: Filing) -> None:
+    """Dimensional facts of an instance document: parts of totals, which must never be summed into them.
+
+    The extension line split by segment (its parts add up to the total, so summing them with the
+    total would double it), share-based compensation inside that line (IncomeStatementLocationAxis,
+    as Amazon reports it), and the prior year's figure "as previously reported" (a scenario).
+    """
+    ext = EXTENSIONS[book.co.ticker]
+    rnd = [
+        x for x in f.facts if x[1] in ("TechnologyAndContentExpense", "TechnologyAndInfrastructureExpense")
+    ]
+    member = f"{ext}:{rnd[0][1]}Member" if rnd else None
+    for _tax, concept, start, end, val in rnd:
+        placed = 0
+        for i, (segment, share) in enumerate(AMZN_SEGMENTS):
+            piece = val - placed if i == len(AMZN_SEGMENTS) - 1 else int(round(val * share, -6))
+            placed += piece
+            f.parts.append(
+                (
+                    ext,
+                    concept,
+                    start,
+                    end,
+                    piece,
+                    ("segment", "us-gaap:StatementBusinessSegmentsAxis", f"{ext}:{segment}"),
+                )
+            )
+        f.parts.append(
+            ("us-gaap", "AllocatedShareBasedCompensationExpense", start, end, int(round(val * 0.21, -6)),
+             ("segment", "us-gaap:IncomeStatementLocationAxis", member or ""))
+        )  # fmt: skip
+    prior = [x for x in rnd if x[3] < f.period_end and x[2] is not None and (x[3] - x[2]).days > 300]
+    for _tax, concept, start, end, val in prior[:1]:
+        f.parts.append(
+            (ext, concept, start, end, int(round(val * 0.985, -6)),
+             ("scenario", "srt:RestatementAxis", "srt:ScenarioPreviouslyReportedMember"))
+        )  # fmt: skip
 
 
 def frame_for(start: date | None, end: date) -> str | None:
@@ -629,11 +745,19 @@ def frame_for(start: date | None, end: date) -> str | None:
     return None  # 6- and 9-month year-to-date facts get no frame
 
 
+def in_companyfacts(co: Company, tax: str, concept: str) -> bool:
+    """companyfacts keeps neither extension concepts nor facts with dimensions (per-class cover counts)."""
+    if tax == EXTENSIONS.get(co.ticker):
+        return False
+    return not (concept == "EntityCommonStockSharesOutstanding" and co.ticker in SHARE_BASIS)
+
+
 def companyfacts(co: Company, filings: list[Filing]) -> dict:
     rows = []
     for f in filings:
         for tax, concept, start, end, val in f.facts:
-            rows.append((tax, concept, start, end, val, f))
+            if in_companyfacts(co, tax, concept):
+                rows.append((tax, concept, start, end, val, f))
     # Like SEC's frames API: the most recently filed fact for a period carries the frame (not dei here).
     latest: dict[tuple, tuple] = {}
     for tax, concept, start, end, _val, f in rows:
@@ -641,7 +765,6 @@ def companyfacts(co: Company, filings: list[Filing]) -> dict:
         if tax != "dei" and (key not in latest or (f.filed, f.accn) > latest[key]):
             latest[key] = (f.filed, f.accn)
     facts: dict[str, dict] = {"dei": {}, "us-gaap": {}}
-    unit_of = {"dei": "shares", "us-gaap": co.currency}
     for tax, concept, start, end, val, f in sorted(
         rows, key=lambda r: (r[0], r[1], r[3], r[2] or r[3], r[5].filed, r[5].accn)
     ):
@@ -662,7 +785,9 @@ def companyfacts(co: Company, filings: list[Filing]) -> dict:
         entry = facts[tax].setdefault(
             concept, {"label": label, "description": f"{label} (sample: synthetic values).", "units": {}}
         )
-        entry["units"].setdefault(unit_of[tax], []).append(item)
+        entry["units"].setdefault("shares" if concept in SHARE_CONCEPTS else co.currency, []).append(item)
+    if not facts["dei"]:
+        del facts["dei"]  # some filers carry no dei block at all
     return {"cik": co.cik, "entityName": co.entity_name, "facts": facts}
 
 
@@ -738,6 +863,178 @@ def submissions(co: Company, filings: list[Filing], rng: random.Random, accns: A
     }
 
 
+# -- EDGAR archive: filing index + XBRL instance of each filing of a company with extension concepts --
+
+INSTANCE_NS = {  # prefix -> namespace (the us-gaap/dei/srt year is the filing's taxonomy release)
+    "xbrli": "http://www.xbrl.org/2003/instance",
+    "link": "http://www.xbrl.org/2003/linkbase",
+    "xlink": "http://www.w3.org/1999/xlink",
+    "xbrldi": "http://xbrl.org/2006/xbrldi",
+    "iso4217": "http://www.xbrl.org/2003/iso4217",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+}
+
+
+def is_inline(co: Company, f: Filing) -> bool:
+    """Inline XBRL from mid-2019 (as submissions' isInlineXBRL says): then the archive holds *_htm.xml."""
+    return f.filed >= (date(2021, 6, 1) if co.annual_only else date(2019, 6, 15))
+
+
+def instance_name(co: Company, f: Filing) -> str:
+    return f"{co.doc_prefix}-{f.period_end:%Y%m%d}" + ("_htm.xml" if is_inline(co, f) else ".xml")
+
+
+def _taxonomy_ns(name: str, year: int) -> str:
+    release = str(year) if year >= 2022 else f"{year}-01-31"
+    return {
+        "us-gaap": f"http://fasb.org/us-gaap/{release}",
+        "dei": f"http://xbrl.sec.gov/dei/{release}",
+        "srt": f"http://fasb.org/srt/{release}",
+    }[name]
+
+
+def instance_xml(co: Company, f: Filing) -> str:
+    """An XBRL instance as EDGAR keeps it: inline filings' extracted *_htm.xml (default namespace, as
+    Amazon's real FY2022 one), older ones with the xbrli: prefix. Contexts first, then units, then facts."""
+    ext = EXTENSIONS[co.ticker]
+    year = min(f.filed.year, 2025)
+    inline = is_inline(co, f)
+    x = "" if inline else "xbrli:"  # the instance namespace's prefix
+    ns = dict(INSTANCE_NS)
+    ns.update({ext: f"http://www.{co.doc_prefix}.com/{f.period_end:%Y%m%d}"})
+    ns.update({t: _taxonomy_ns(t, year) for t in ("dei", "srt", "us-gaap")})
+    contexts: dict[tuple, str] = {}
+
+    def context(start: date | None, end: date, qualifier: tuple[str, str, str] | None = None) -> str:
+        key = (start, end, qualifier)
+        if key not in contexts:
+            period = f"I{end:%Y%m%d}" if start is None else f"D{start:%Y%m%d}-{end:%Y%m%d}"
+            contexts[key] = (
+                f"c{len(contexts) + 1}_{period}"
+                if qualifier is None
+                else f"c{len(contexts) + 1}_{period}_{qualifier[0][:3]}"
+            )
+        return contexts[key]
+
+    lines = []
+    # the dei facts' context: the filing's own period (its first duration ending on the period end)
+    dei_context = context(*next((st, en) for _t, _c, st, en, _v in f.facts if st and en == f.period_end))
+    for concept, text in (
+        ("DocumentType", f.form), ("DocumentPeriodEndDate", f.period_end.isoformat()),
+        ("DocumentFiscalYearFocus", str(f.fy)), ("DocumentFiscalPeriodFocus", f.fp),
+        ("EntityCentralIndexKey", f"{co.cik:010d}"), ("EntityRegistrantName", co.entity_name),
+    ):  # fmt: skip
+        lines.append(f'    <dei:{concept} contextRef="{dei_context}">{escape(text)}</dei:{concept}>')
+    for tax, concept, start, end, val in f.facts:
+        unit, decimals = ("shares", "INF") if concept in SHARE_CONCEPTS else ("usd", "-6")
+        ref = context(start, end)
+        lines.append(
+            f'    <{tax}:{concept} contextRef="{ref}" decimals="{decimals}" unitRef="{unit}">{val}</{tax}:{concept}>'
+        )
+    for tax, concept, start, end, val, qualifier in f.parts:
+        ref = context(start, end, qualifier)
+        lines.append(
+            f'    <{tax}:{concept} contextRef="{ref}" decimals="-6" unitRef="usd">{val}</{tax}:{concept}>'
+        )
+    policy = (
+        "&lt;div&gt;Technology costs include payroll of research and development staff (sample).&lt;/div&gt;"
+    )
+    lines.append(
+        f'    <{ext}:TechnologyExpensesPolicyTextBlock contextRef="{dei_context}">{policy}</{ext}:TechnologyExpensesPolicyTextBlock>'
+    )
+
+    out = ['<?xml version="1.0" encoding="utf-8"?>', f"<{x}xbrl"]
+    out.append('  xml:lang="en-US"')
+    if inline:
+        out.append(f'  xmlns="{ns["xbrli"]}"')
+    for prefix in sorted(ns):
+        if prefix != "xbrli" or not inline:
+            out.append(f'  xmlns:{prefix}="{ns[prefix]}"')
+    out[-1] += ">"
+    out.append(
+        f'  <link:schemaRef xlink:href="{co.doc_prefix}-{f.period_end:%Y%m%d}.xsd" xlink:type="simple"/>'
+    )
+    for (start, end, qualifier), cid in contexts.items():
+        out.append(f'  <{x}context id="{cid}">')
+        out.append(f"    <{x}entity>")
+        out.append(f'      <{x}identifier scheme="http://www.sec.gov/CIK">{co.cik:010d}</{x}identifier>')
+        member = (
+            f'<xbrldi:explicitMember dimension="{qualifier[1]}">{qualifier[2]}</xbrldi:explicitMember>'
+            if qualifier else ""
+        )  # fmt: skip
+        if qualifier and qualifier[0] == "segment":
+            out.append(f"      <{x}segment>{member}</{x}segment>")
+        out.append(f"    </{x}entity>")
+        if start is None:
+            out.append(f"    <{x}period><{x}instant>{end}</{x}instant></{x}period>")
+        else:
+            out.append(
+                f"    <{x}period><{x}startDate>{start}</{x}startDate><{x}endDate>{end}</{x}endDate></{x}period>"
+            )
+        if qualifier and qualifier[0] == "scenario":
+            out.append(f"    <{x}scenario>{member}</{x}scenario>")
+        out.append(f"  </{x}context>")
+    out.append(f'  <{x}unit id="usd"><{x}measure>iso4217:USD</{x}measure></{x}unit>')
+    out.append(f'  <{x}unit id="shares"><{x}measure>{x}shares</{x}measure></{x}unit>')
+    out += lines
+    out.append(f"</{x}xbrl>")
+    return "\n".join(out) + "\n"
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def filing_index(co: Company, f: Filing, instance: str, rng: random.Random) -> dict:
+    """EDGAR's folder listing (``index.json``) of one filing, with the files an XBRL filing holds."""
+    stem = f"{co.doc_prefix}-{f.period_end:%Y%m%d}"
+    folder = f"/Archives/edgar/data/{co.cik}/{f.accn.replace('-', '')}"
+    stamp = f"{f.filed} {rng.randint(16, 21):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+    names = [
+        (f"{f.accn}-index-headers.html", ""), (f"{f.accn}-index.html", ""), (f"{f.accn}.txt", ""),
+        ("Financial_Report.xlsx", str(rng.randint(90_000, 200_000))), ("FilingSummary.xml", str(rng.randint(40_000, 90_000))),
+        ("R1.htm", str(rng.randint(5_000, 9_000))), (f"{stem}.htm", str(rng.randint(2_000_000, 9_000_000))),
+        (f"{stem}.xsd", str(rng.randint(40_000, 90_000))), (f"{stem}_cal.xml", str(rng.randint(80_000, 150_000))),
+        (f"{stem}_def.xml", str(rng.randint(200_000, 400_000))), (f"{stem}_lab.xml", str(rng.randint(500_000, 900_000))),
+        (f"{stem}_pre.xml", str(rng.randint(400_000, 800_000))), (instance[0], str(instance[1])),
+    ]  # fmt: skip
+    items = [
+        {"last-modified": stamp, "name": n, "type": "text.gif", "size": size} for n, size in sorted(names)
+    ]
+    return {"directory": {"item": items, "name": folder, "parent-dir": f"/Archives/edgar/data/{co.cik}/"}}
+
+
+def write_instances(co: Company, filings: list[Filing]) -> None:
+    rng = rng_for(f"sec:instances:{co.ticker}")
+    for f in filings:
+        if f.filed < INSTANCES_SINCE or f.form not in ("10-K", "10-K/A", "10-Q", "20-F"):
+            continue
+        folder = f"sec/Archives/edgar/data/{co.cik}/{f.accn.replace('-', '')}"
+        name, body = instance_name(co, f), instance_xml(co, f)
+        write(f"{folder}/{name}", body)
+        write(f"{folder}/index.json", dump_json(filing_index(co, f, (name, len(body.encode())), rng)))
+
+
+# filings.recent holds SEC's newest ~1,000 filings; Amazon's Form 4s fill it within a few years, so its
+# older filings are on a page that filings.files names. The sample keeps that shape (with its own cut).
+RECENT_FROM = {"AMZN": "2022-01-01"}
+
+
+def split_submissions(subs: dict, page_name: str, recent_from: str) -> dict:
+    """Move the filings filed before ``recent_from`` to an older page, as SEC's submissions do."""
+    recent = subs["filings"]["recent"]
+    old = [i for i, filed in enumerate(recent["filingDate"]) if filed < recent_from]
+    new = [i for i, filed in enumerate(recent["filingDate"]) if filed >= recent_from]
+    page = {k: [v[i] for i in old] for k, v in recent.items()}
+    write(f"sec/submissions/{page_name}", dump_json(page))
+    subs["filings"]["recent"] = {k: [v[i] for i in new] for k, v in recent.items()}
+    subs["filings"]["files"] = [
+        {"name": page_name, "filingCount": len(old), "filingFrom": min(page["filingDate"]),
+         "filingTo": max(page["filingDate"])}
+    ]  # fmt: skip
+    return subs
+
+
 def write_sec() -> None:
     accns = Accessions()
     for co in COMPANIES:
@@ -745,7 +1042,11 @@ def write_sec() -> None:
         cik10 = f"CIK{co.cik:010d}"
         write(f"sec/companyfacts/{cik10}.json", dump_json(companyfacts(co, filings)))
         subs = submissions(co, filings, rng_for(f"sec:submissions:{co.ticker}"), accns)
+        if co.ticker in RECENT_FROM:
+            subs = split_submissions(subs, f"{cik10}-submissions-001.json", RECENT_FROM[co.ticker])
         write(f"sec/submissions/{cik10}.json", dump_json(subs))
+        if co.ticker in EXTENSIONS:
+            write_instances(co, filings)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -5,6 +5,9 @@ Landing keys, one per document and company (CIK zero-padded to 10 digits):
 - ``companyfacts/CIK##########``  ``{base}/api/xbrl/companyfacts/CIK##########.json`` -> raw.sec_companyfacts
 - ``submissions/CIK##########``   ``{base}/submissions/CIK##########.json``           -> raw.sec_filings
 
+and, for companies with extension concepts in the concept map, each filing's index and XBRL
+instance from the EDGAR archive (``ingestion/sources/sec_instances.py``) -> raw.sec_instance_facts.
+
 The sample snapshot keeps the same documents at ``<sample_dir>/sec/<kind>/CIK##########.json``.
 
 SEC's fair-access rules ask for a User-Agent naming the requester and at most 10 requests per
@@ -32,17 +35,18 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.config import ConfigError, Settings
+from ingestion.config import ConfigError, Settings, load_settings
 from ingestion.errors import BadSourceFile, SourceFetchError
 from ingestion.http import fetch_to_landing, make_session
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_tables import arrow_schema
+from ingestion.sources import sec_instances
 from ingestion.universe import Listing
 
 log = logging.getLogger(__name__)
 
 SOURCE = "filings"
-RAW_TABLES = ["sec_companyfacts", "sec_filings"]
+RAW_TABLES = ["sec_companyfacts", "sec_filings", "sec_instance_facts"]
 
 # landing key prefix -> path of the document under the base URL (without /CIK##########.json)
 KINDS = {"companyfacts": "api/xbrl/companyfacts", "submissions": "submissions"}
@@ -53,6 +57,9 @@ BACKOFF = 0.5  # seconds; the n-th consecutive retry waits BACKOFF * 2**(n-1)
 USER_AGENT_HELP = "set SEC_USER_AGENT to 'Name email@example.com' as SEC fair-access rules require"
 
 _KEY = re.compile(r"^(companyfacts|submissions)/CIK(\d{10})$")
+# Older filings of a company with more than ~1,000: pages named in submissions' filings.files, fetched
+# only where the XBRL instances of their filings are wanted (companies with extension concepts).
+_PAGE_KEY = re.compile(r"^submissions-page/CIK(\d{10})/(CIK\d{10}-submissions-\d{3}\.json)$")
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 
 _COMPANYFACTS = "SEC companyfacts JSON"
@@ -73,11 +80,19 @@ def sec_listings(listings: list[Listing]) -> list[Listing]:
     return chosen
 
 
-def landing_keys_for(listing: Listing) -> list[str]:
-    """The landing keys of one company's documents, e.g. to load one Dagster partition alone."""
+def landing_keys_for(listing: Listing, zone: LandingZone | None = None) -> list[str]:
+    """The landing keys of one company's documents, e.g. to load one Dagster partition alone.
+
+    Its older submissions pages, filing indexes and XBRL instances (one key per page or accession)
+    are those in landing: ``zone``, or the landing zone of the current settings when not given.
+    """
     if not listing.cik10:
         raise ValueError(f"{listing.ticker} has no CIK: it does not file with the SEC")
-    return [f"{kind}/CIK{listing.cik10}" for kind in KINDS]
+    zone = zone if zone is not None else LandingZone(load_settings().landing_dir)
+    latest = zone.latest(SOURCE)
+    pages = sorted(k for k in latest if (m := _PAGE_KEY.match(k)) and m[1] == listing.cik10)
+    instances = sec_instances.landing_keys(latest, listing.cik10)
+    return [f"{kind}/CIK{listing.cik10}" for kind in KINDS] + pages + instances
 
 
 def _document(cik10: str) -> str:
@@ -108,7 +123,66 @@ def land_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) 
                     is_sample=True,
                 )
             )
+    for listing, submissions, pages in _extension_filers(listings, zone, sample=True):
+        tables = [submissions]
+        for name in pages:
+            path = settings.sample_dir / "sec" / "submissions" / name
+            if not path.is_file():
+                log.warning("sample snapshot has no submissions page %s for %s", path, listing.ticker)
+                continue
+            entry = zone.land(
+                SOURCE, f"submissions-page/CIK{listing.cik10}/{name}", path.read_bytes(),
+                url=f"sample://sec/submissions/{name}", suffix=".json", content_type="application/json",
+                is_sample=True,
+            )  # fmt: skip
+            landed.append(entry)
+            tables.append(parse_submissions_page(zone.read(entry), entry.path, listing.cik10 or ""))
+        filings = sec_instances.filings_with_instances(pa.concat_tables(tables))
+        landed += sec_instances.land_sample(settings, zone, filings)
     return landed
+
+
+def _extension_filers(
+    listings: list[Listing], zone: LandingZone, *, sample: bool
+) -> list[tuple[Listing, pa.Table, list[str]]]:
+    """The SEC filers with extension concepts in the concept map, each with its landed submissions
+    (filings.recent) and the names of its older submissions pages that reach back to FIRST_FILED."""
+    wanted = sec_instances.extension_concepts()
+    latest = zone.latest(SOURCE)
+    chosen = []
+    for listing in sec_listings(listings):
+        entry = latest.get(f"submissions/CIK{listing.cik10}")
+        if listing.ticker not in wanted:
+            continue
+        if entry is None or entry.is_sample != sample:
+            log.warning(
+                "%s has extension concepts but no landed submissions: no XBRL instances", listing.ticker
+            )
+            continue
+        try:
+            body = zone.read(entry)
+            recent = parse_submissions(body, entry.path, listing.cik10 or "")
+            chosen.append((listing, recent, _older_pages(body, recent)))
+        except BadSourceFile as exc:  # the loader quarantines that file and says why
+            log.warning("%s: its submissions cannot list its XBRL instances: %s", listing.ticker, exc)
+    return chosen
+
+
+def _older_pages(body: bytes, recent: pa.Table) -> list[str]:
+    """The filings.files pages holding filings filed since FIRST_FILED that filings.recent does not."""
+    first = sec_instances.FIRST_FILED.isoformat()
+    oldest = pc.min(recent["filing_date"]).as_py()
+    if oldest is not None and oldest.isoformat() <= first:
+        return []  # filings.recent already reaches back far enough
+    files = (orjson.loads(body).get("filings") or {}).get("files") or []
+    return [
+        f["name"]
+        for f in files
+        if isinstance(f, dict)
+        and isinstance(f.get("name"), str)
+        and re.fullmatch(r"CIK\d{10}-submissions-\d{3}\.json", f["name"])
+        and str(f.get("filingTo") or "9999") >= first
+    ]
 
 
 def check_user_agent(user_agent: str | None) -> str:
@@ -169,9 +243,32 @@ def land_live(
             except SourceFetchError as exc:
                 log.error("%s", exc)
                 failures.append(str(exc))
+        # Then each filing's own XBRL instance, for the companies with extension concepts: the
+        # submissions just landed list the filings; same session, so the same 10/s budget.
+        planned = []
+        for listing, submissions, pages in _extension_filers(listings, zone, sample=False):
+            tables = [submissions]
+            for name in pages:
+                key = f"submissions-page/CIK{listing.cik10}/{name}"
+                try:
+                    page = fetch_to_landing(
+                        session, zone, source=SOURCE, key=key, url=f"{base}/submissions/{name}",
+                        suffix=".json", latest=latest,
+                    )  # fmt: skip
+                    landed.append(page)
+                    tables.append(parse_submissions_page(zone.read(page), page.path, listing.cik10 or ""))
+                except (SourceFetchError, BadSourceFile) as exc:
+                    log.error("%s", exc)
+                    failures.append(f"{key}: {exc}")
+            planned += sec_instances.filings_with_instances(pa.concat_tables(tables))
+        archives = settings.sec_archives_base_url
+        more, failed = sec_instances.land_live(session, zone, archives, planned, pool, zone.latest(SOURCE))
+        landed += more
+        failures += failed
     if failures:
         raise SourceFetchError(
-            f"SEC: {len(failures)} of {len(jobs)} document(s) could not be fetched: " + "; ".join(failures)
+            f"SEC: {len(failures)} of {len(jobs) + len(planned)} document(s) or filing(s) could not be "
+            "fetched: " + "; ".join(failures)
         )
     return landed
 
@@ -235,6 +332,10 @@ _DATE_FIELDS = ("start", "end", "filed")
 
 
 def parse(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:
+    if sec_instances.KEY.match(entry.key):
+        return sec_instances.parse(entry, body)
+    if page := _PAGE_KEY.match(entry.key):
+        return {"sec_filings": parse_submissions_page(body, entry.path, page[1])}
     match = _KEY.match(entry.key)
     if not match:
         raise BadSourceFile(
@@ -495,6 +596,19 @@ def parse_submissions(body: bytes, path: str, key_cik: str, *, key: str = "") ->
     recent = doc["filings"].get("recent")
     if not isinstance(recent, dict):
         raise BadSourceFile(path, f"{_SUBMISSIONS}: filings.recent is missing or not an object")
+    return _filings_table(recent, path, cik10, doc["name"], "filings.recent")
+
+
+def parse_submissions_page(body: bytes, path: str, key_cik: str) -> pa.Table:
+    """One row per filing of an older submissions page (``CIK##########-submissions-001.json``):
+    the same parallel arrays as filings.recent, at the top level, with no company name."""
+    doc = _load_object(body, path, "SEC submissions page JSON")
+    return _filings_table(doc, path, key_cik, None, "the page")
+
+
+def _filings_table(
+    recent: dict[str, Any], path: str, cik10: str, entity_name: str | None, where: str
+) -> pa.Table:
     wanted = {
         "accessionNumber": pa.string(),
         "form": pa.string(),
@@ -508,32 +622,30 @@ def parse_submissions(body: bytes, path: str, key_cik: str, *, key: str = "") ->
     for name, typ in wanted.items():
         values = recent.get(name)
         if not isinstance(values, list):
-            raise BadSourceFile(path, f"{_SUBMISSIONS}: filings.recent.{name} is missing or not a list")
+            raise BadSourceFile(path, f"{_SUBMISSIONS}: {where}.{name} is missing or not a list")
         try:
             arrays[name] = pa.array(values, type=typ)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
-            raise BadSourceFile(
-                path, f"{_SUBMISSIONS}: filings.recent.{name} holds a wrong value ({exc})"
-            ) from exc
+            raise BadSourceFile(path, f"{_SUBMISSIONS}: {where}.{name} holds a wrong value ({exc})") from exc
     lengths = {name: len(arr) for name, arr in arrays.items()}
     if len(set(lengths.values())) > 1:
         raise BadSourceFile(
-            path, f"{_SUBMISSIONS}: the parallel arrays of filings.recent differ in length {lengths}"
+            path, f"{_SUBMISSIONS}: the parallel arrays of {where} differ in length {lengths}"
         )
     n = lengths["accessionNumber"]
     for name in ("accessionNumber", "form", "filingDate"):
         if arrays[name].null_count:
             i = arrays[name].is_null().index(True).as_py()
-            raise BadSourceFile(path, f"filings.recent.{name}[{i}] is null")
+            raise BadSourceFile(path, f"{where}.{name}[{i}] is null")
 
     def locate(i: int) -> str:
-        return f"filings.recent[{i}] ({arrays['accessionNumber'][i].as_py()})"
+        return f"{where}[{i}] ({arrays['accessionNumber'][i].as_py()})"
 
     # SEC writes "" where a filing has no report date (e.g. Form 4, SC 13G).
     report_date = pc.if_else(pc.equal(arrays["reportDate"], ""), None, arrays["reportDate"])
     columns = [
         pa.repeat(cik10, n),
-        pa.repeat(doc["name"], n),
+        pa.repeat(entity_name, n) if entity_name is not None else pa.nulls(n, pa.string()),
         arrays["accessionNumber"],
         arrays["form"],
         _dates(arrays["filingDate"], path, "filingDate", locate),

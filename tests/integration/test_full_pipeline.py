@@ -37,9 +37,11 @@ def fx_on(series: str, day: str) -> float:
 
 
 def sec_shares_known_on(cik10: str, day: str) -> tuple[float, str]:
-    """Latest cover-page share count filed by ``day``: classes of one filing and date summed."""
-    facts = json.loads((SAMPLE / "sec" / "companyfacts" / f"CIK{cik10}.json").read_bytes())
-    rows = facts["facts"]["dei"]["EntityCommonStockSharesOutstanding"]["units"]["shares"]
+    """Latest cover-page share count filed by ``day``: classes of one filing and date summed. A multi-class
+    issuer has no cover count in companyfacts (GOOGL): its balance-sheet count of all classes then."""
+    facts = json.loads((SAMPLE / "sec" / "companyfacts" / f"CIK{cik10}.json").read_bytes())["facts"]
+    cover = facts.get("dei", {}).get("EntityCommonStockSharesOutstanding")
+    rows = (cover or facts["us-gaap"]["CommonStockSharesOutstanding"])["units"]["shares"]
     known = [r for r in rows if r["filed"] <= day]
     latest_end = max(r["end"] for r in known)
     at_end = [r for r in known if r["end"] == latest_end]
@@ -103,7 +105,7 @@ def test_tencent_market_cap_converts_hkd_at_that_days_rate(warehouse):
 
 
 def test_us_basket_on_launch_day_is_the_sum_of_hand_computed_members_and_index_100(warehouse):
-    googl_shares, _ = sec_shares_known_on("0001652044", DAY)  # three share classes summed
+    googl_shares, _ = sec_shares_known_on("0001652044", DAY)  # balance-sheet count, all classes
     caps = {
         "MSFT": close_on("MSFT.US", DAY) * sec_shares_known_on("0000789019", DAY)[0],
         "GOOGL": close_on("GOOGL.US", DAY) * googl_shares,
@@ -147,7 +149,7 @@ def test_serving_file_and_parquet_published(warehouse):
     ("ticker", "symbol", "cik10", "before", "split_day"),
     [
         ("AMZN", "AMZN.US", "0001018724", "2022-06-03", "2022-06-06"),  # 20-for-1
-        ("GOOGL", "GOOGL.US", "0001652044", "2022-07-15", "2022-07-18"),  # 20-for-1, three classes
+        ("GOOGL", "GOOGL.US", "0001652044", "2022-07-15", "2022-07-18"),  # 20-for-1, balance-sheet count
     ],
 )
 def test_market_cap_across_a_20_for_1_split(warehouse, ticker, symbol, cik10, before, split_day):

@@ -85,7 +85,7 @@ def test_live_lands_both_documents_with_user_agent_and_loads_them(tmp_path):
         settings = settings_for(tmp_path, server)
         zone = LandingZone(settings.landing_dir)
         landed = sec.land_live(settings, zone, [MSFT_LISTING])
-    assert sorted(e.key for e in landed) == sorted(sec.landing_keys_for(MSFT_LISTING))
+    assert sorted(e.key for e in landed) == sorted(sec.landing_keys_for(MSFT_LISTING, zone))
     assert all(e.status == 200 and not e.is_sample for e in landed)
     assert len(server.requests) == 2
     assert {r.header("User-Agent") for r in server.requests} == {USER_AGENT}
@@ -239,7 +239,7 @@ def test_unchanged_documents_are_not_fetched_again(tmp_path):
 
     report = load_landed(con, zone, sec.SOURCE, sec.parse, sec.RAW_TABLES)
     assert report.loaded == []
-    assert sorted(report.unchanged) == sorted(sec.landing_keys_for(MSFT_LISTING))
+    assert sorted(report.unchanged) == sorted(sec.landing_keys_for(MSFT_LISTING, zone))
 
 
 def test_a_sample_file_is_never_the_base_of_a_live_conditional_request(tmp_path):
@@ -348,7 +348,9 @@ def test_one_company_loads_alone_by_its_landing_keys(tmp_path):
     assert len(FILINGS.land(settings, zone, companies)) == 4
 
     con = duckdb.connect(str(settings.db_path))
-    report = FILINGS.load(con, zone, settings, companies, keys=set(sec.landing_keys_for(companies[1])))
+    report = FILINGS.load(
+        con, zone, settings, companies, keys=set(sec.landing_keys_for(companies[1], zone))
+    )
     assert sorted(report.loaded) == [f"companyfacts/CIK{googl}", f"submissions/CIK{googl}"]
     assert con.execute("SELECT DISTINCT cik FROM raw.sec_companyfacts").fetchall() == [(googl,)]
     assert con.execute("SELECT count(*) FROM raw.sec_filings").fetchone()[0] == FILING_ROWS

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from ingestion.errors import BadSourceFile
-from ingestion.landing import LandedFile
+from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_tables import arrow_schema
 from ingestion.sources import sec
 from ingestion.universe import Listing
@@ -331,8 +331,8 @@ def listing(ticker: str, cik: str | None, filer: str | None) -> Listing:
     )
 
 
-def test_landing_keys_for_one_company():
-    assert sec.landing_keys_for(listing("MSFT", MSFT, "sec")) == [
+def test_landing_keys_for_one_company(tmp_path):
+    assert sec.landing_keys_for(listing("MSFT", MSFT, "sec"), LandingZone(tmp_path)) == [
         f"companyfacts/CIK{MSFT}",
         f"submissions/CIK{MSFT}",
     ]

@@ -4,6 +4,10 @@
 with facts as (
     select * from {{ ref('stg_sec__companyfacts') }}
     where ticker is not null
+    union all by name
+    -- company extension concepts (amzn:...) exist only in each filing's own XBRL instance (issue 10)
+    select * exclude (decimals, context_id, is_extension) from {{ ref('stg_sec__instance_facts') }}
+    where ticker is not null and is_extension and filed_date is not null
 ),
 
 companies as (
