@@ -18,7 +18,7 @@ from ingestion.errors import SourceFetchError
 from ingestion.landing import LandingZone
 from ingestion.sources import sec
 from ingestion.universe import Listing
-from ingestion.warehouse import load_landed
+from ingestion.raw_loader import load_landed
 from tests.support.replay_server import ReplayServer, Reply
 
 AMZN_2022 = REPO_ROOT.parent / "shared" / "realdata" / "xbrl" / "amzn-20221231_htm.xml"

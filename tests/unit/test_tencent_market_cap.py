@@ -209,7 +209,7 @@ def test_fundamentals_carry_confidence_and_the_operating_profit_restatement(ware
 
 
 def test_run_summary_counts_the_secondary_facts_in_use(warehouse: Path):
-    from ingestion.summary import secondary_facts_in_use
+    from ingestion.publish.summary import secondary_facts_in_use
 
     # curated secondary rows: R&D FY2019-24 (6), capex FY2024 (1), D&A FY2019-24 (6), cash FY2019-21 (3),
     # share counts of 2024-10-08, 2025-11-28 and 2025-12-22 (3), FY2025 revenue and operating profit (2)
