@@ -22,61 +22,29 @@ added later is released from quarantine and one removed later is moved there.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 
-# aigap's fundamental metrics (also the values stg/int models and the dbt tests accept).
-METRICS = [
-    "revenue",
-    "rd_expense",
-    "net_income",
-    "operating_income",
-    "capex",
-    "depreciation_amortization",
-    "cash",
-    "short_term_investments",
-    "total_debt",
-    "shares_outstanding",
-]
+from ingestion.config import REPO_ROOT
+
+# The concept map (dbt_project/seeds/concept_map.csv) is the one home of aigap's metrics and of the
+# SEC concepts each is read from; the rules and the GX suites read both from it.
+CONCEPT_MAP = REPO_ROOT / "dbt_project" / "seeds" / "concept_map.csv"
+
+
+def _concept_map() -> list[dict[str, str]]:
+    with CONCEPT_MAP.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+# aigap's fundamental metrics, in the concept map's order (also what the dbt models accept).
+METRICS = list(dict.fromkeys(row["metric"] for row in _concept_map()))
 SHARE_METRICS = ["shares_outstanding"]
 
-# SEC concepts that are amounts of money: the monetary concepts of dbt_project/seeds/concept_map.csv
-# (tests/integration/test_bad_inputs.py checks this list still covers the seed). Reported in a unit
-# that is not a currency ('shares', 'pure', 'USD/shares'), such a fact is in the wrong unit.
-MONETARY_CONCEPTS = [
-    "AvailableForSaleSecuritiesDebtSecuritiesCurrent",
-    "CashAndCashEquivalentsAtCarryingValue",
-    "CashCashEquivalentsRestrictedCashAndRestrictedCashEquivalents",
-    "CommercialPaper",
-    "DebtCurrent",
-    "Depreciation",
-    "DepreciationAmortizationAndAccretionNet",
-    "DepreciationAndAmortization",
-    "DepreciationDepletionAndAmortization",
-    "LoansPayableToBankCurrent",
-    "LongTermDebt",
-    "LongTermDebtCurrent",
-    "LongTermDebtNoncurrent",
-    "LongTermLoansFromBank",
-    "MarketableSecuritiesCurrent",
-    "NetIncomeLoss",
-    "OperatingIncomeLoss",
-    "PaymentsToAcquireOtherPropertyPlantAndEquipment",
-    "PaymentsToAcquireProductiveAssets",
-    "PaymentsToAcquirePropertyPlantAndEquipment",
-    "ProfitLoss",
-    "ResearchAndDevelopmentExpense",
-    "ResearchAndDevelopmentExpenseExcludingAcquiredInProcessCost",
-    "RevenueFromContractWithCustomerExcludingAssessedTax",
-    "RevenueFromContractWithCustomerIncludingAssessedTax",
-    "Revenues",
-    "SalesRevenueNet",
-    "SeniorLongTermNotes",
-    "SeniorNotesCurrent",
-    "ShortTermBorrowings",
-    "ShortTermInvestments",
-    "TechnologyAndContentExpense",
-    "TechnologyAndInfrastructureExpense",
-]
+# Concepts that are amounts of money: every concept the concept map reads a metric other than a share
+# count from. Reported in a unit that is not a currency ('shares', 'pure', 'USD/shares'), such a fact
+# is in the wrong unit.
+MONETARY_CONCEPTS = sorted({row["concept"] for row in _concept_map() if row["metric"] not in SHARE_METRICS})
 # A concept counting shares (dei:EntityCommonStockSharesOutstanding, us-gaap:WeightedAverageNumberOf
 # DilutedSharesOutstanding, ...). Deliberately narrow: per-share amounts (USD/shares) and share-based
 # compensation (USD) do not match, and only a bare currency unit is refused for these.
