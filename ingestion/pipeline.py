@@ -84,10 +84,7 @@ def _prices():
 
 def price_bar_keys(settings: Settings, listings: list[Listing], start: date, end: date) -> list[str]:
     """The landing keys holding the bars of ``start``..``end`` in the current mode."""
-    prices = _prices()
-    if settings.is_sample("prices"):
-        return [prices.bar_key(s, start, None) for s in prices.symbols(listings)]
-    return [prices.bar_key(s, start, end) for s in prices.symbols(listings)]
+    return _prices().bar_keys(settings, listings, start, end)
 
 
 def land_price_bars(
@@ -121,10 +118,43 @@ def load_price_bars(
             f"no landed bars for {', '.join(missing)} ({start}..{end}): materialize landing/prices first"
         )
     entries = [latest[k] for k in keys]
-    return load_window(
+    report = load_window(
         con, zone, entries, prices.parse, "prices_daily",
         entity_column="symbol", date_column="date", start=start, end=end, run_id=run_id,
     )  # fmt: skip
+    if not settings.is_sample("prices"):
+        _merge(report, _load_restated_histories(con, zone, latest, run_id=run_id))
+    return report
+
+
+def _load_restated_histories(
+    con: duckdb.DuckDBPyConnection, zone: LandingZone, latest: dict[str, LandedFile], *, run_id: str
+) -> LoadReport | None:
+    """A symbol's history landed again after a split replaces every day of that symbol."""
+    prices = _prices()
+    newest = dict(
+        con.execute(
+            "SELECT symbol, max(fetched_at) FROM raw.prices_daily WHERE source_key LIKE '%/%/%' GROUP BY 1"
+        ).fetchall()
+    )
+    restated = prices.restated_histories(latest, newest)
+    if not restated:
+        return None
+    return load_window(
+        con, zone, restated, prices.parse, "prices_daily",
+        entity_column="symbol", date_column="date", start=ALL_DAYS[0], end=ALL_DAYS[1], run_id=run_id,
+    )  # fmt: skip
+
+
+def _merge(into: LoadReport, other: LoadReport | None) -> None:
+    if other is None:
+        return
+    into.loaded += other.loaded
+    into.rejected += other.rejected
+    for table, n in other.rows.items():
+        into.rows[table] = into.rows.get(table, 0) + n
+    for table, n in other.quarantined.items():
+        into.quarantined[table] = into.quarantined.get(table, 0) + n
 
 
 def land_price_events(settings: Settings, listings: list[Listing] | None = None) -> list[LandedFile]:
@@ -147,9 +177,7 @@ def _load_all_prices(con: duckdb.DuckDBPyConnection, settings: Settings, *, run_
     """Whole-history bars (one file per symbol) and every event file, as ``load_all`` wants."""
     prices = _prices()
     zone = LandingZone(settings.landing_dir)
-    whole = [
-        e for k, e in sorted(zone.latest(prices.SOURCE).items()) if k.startswith("eod/") and k.count("/") == 1
-    ]
+    whole = prices.whole_history_entries(zone.latest(prices.SOURCE))
     bars = load_window(
         con, zone, whole, prices.parse, "prices_daily",
         entity_column="symbol", date_column="date", start=ALL_DAYS[0], end=ALL_DAYS[1], run_id=run_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -50,12 +51,31 @@ def test_land_sample_without_bars_for_a_listed_symbol_fails(tmp_path):
         prices.land_sample(settings, LandingZone(settings.landing_dir), LISTINGS)
 
 
-def test_land_live_without_token_fails_before_any_request(tmp_path):
-    settings = settings_for(tmp_path, AIGAP_SOURCE="live", AIGAP_PRICES_BASE_URL="http://127.0.0.1:9")
+def test_eodhd_without_token_fails_before_any_request(tmp_path):
+    settings = settings_for(
+        tmp_path, AIGAP_SOURCE="live", AIGAP_PRICES_PROVIDER="eodhd", AIGAP_PRICES_BASE_URL="http://127.0.0.1:9"
+    )
     zone = LandingZone(settings.landing_dir)
+    for land in (prices.land_live, prices.land_events_live):
+        with pytest.raises(ConfigError, match="AIGAP_PRICES_PROVIDER=eodhd needs an EODHD API token"):
+            land(settings, zone, LISTINGS)
     with pytest.raises(ConfigError, match="AIGAP_PRICES_API_TOKEN"):
-        prices.land_live(settings, zone, LISTINGS)
+        prices.land_bars_live(settings, zone, LISTINGS, date(2024, 1, 2), date(2024, 1, 2))
     assert zone.latest("prices") == {}
+
+
+def test_provider_defaults_yahoo_live_eodhd_sample_and_token_only_for_eodhd(tmp_path):
+    live = settings_for(tmp_path, AIGAP_SOURCE="live")
+    assert (live.prices_provider, live.base_urls["prices"]) == ("yahoo", "https://query1.finance.yahoo.com")
+    assert live.prices_api_token is None  # and nothing asks for one
+    sample = settings_for(tmp_path)
+    assert (sample.prices_provider, sample.base_urls["prices"]) == ("eodhd", "https://eodhd.com")
+    chosen = settings_for(tmp_path, AIGAP_SOURCE="live", AIGAP_PRICES_PROVIDER="EODHD")
+    assert (chosen.prices_provider, chosen.base_urls["prices"]) == ("eodhd", "https://eodhd.com")
+    mirror = settings_for(tmp_path, AIGAP_SOURCE="live", AIGAP_PRICES_BASE_URL="http://mirror:8/")
+    assert (mirror.prices_provider, mirror.base_urls["prices"]) == ("yahoo", "http://mirror:8")
+    with pytest.raises(ConfigError, match="AIGAP_PRICES_PROVIDER='stooq': expected one of yahoo, eodhd"):
+        settings_for(tmp_path, AIGAP_PRICES_PROVIDER="stooq")
 
 
 def test_symbols_are_fetched_once_each():
