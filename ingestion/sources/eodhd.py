@@ -75,7 +75,9 @@ def event_requests(settings: Settings, symbols: list[str], since: date) -> list[
     ]  # fmt: skip
 
 
-def fetch_all(zone: LandingZone, requests_: list[Request], *, retries: int, backoff: float) -> list[LandedFile]:
+def fetch_all(
+    zone: LandingZone, requests_: list[Request], *, retries: int, backoff: float
+) -> list[LandedFile]:
     """Fetch every document; land them all, then fail naming the ones that failed."""
     landed: list[LandedFile] = []
     failures: list[str] = []

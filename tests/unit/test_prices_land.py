@@ -53,7 +53,10 @@ def test_land_sample_without_bars_for_a_listed_symbol_fails(tmp_path):
 
 def test_eodhd_without_token_fails_before_any_request(tmp_path):
     settings = settings_for(
-        tmp_path, AIGAP_SOURCE="live", AIGAP_PRICES_PROVIDER="eodhd", AIGAP_PRICES_BASE_URL="http://127.0.0.1:9"
+        tmp_path,
+        AIGAP_SOURCE="live",
+        AIGAP_PRICES_PROVIDER="eodhd",
+        AIGAP_PRICES_BASE_URL="http://127.0.0.1:9",
     )
     zone = LandingZone(settings.landing_dir)
     for land in (prices.land_live, prices.land_events_live):
