@@ -197,9 +197,16 @@ def land_bars_live(
         requests_ = eodhd.bar_requests(settings, syms, key_of, start, end)
         return eodhd.fetch_all(zone, requests_, retries=retries, backoff=backoff)
     now = now or datetime.now(UTC)
+    with yahoo.session(retries=retries, backoff=backoff) as http:  # one pace for both batches
+        return _land_yahoo_bars(settings, zone, syms, start, end, now, http)
+
+
+def _land_yahoo_bars(
+    settings: Settings, zone: LandingZone, syms: list[str], start: date, end: date | None, now: datetime, http
+) -> list[LandedFile]:
     oldest = _oldest_unrestated_fetch(zone, syms)
     windows = [(bar_key(s, start, end, "yahoo"), s, start) for s in syms]
-    landed = yahoo.fetch_charts(zone, settings, windows, now=now, retries=retries, backoff=backoff)
+    landed = yahoo.fetch_charts(zone, settings, windows, now=now, http=http)
     stale = []
     for entry in landed:
         symbol = entry.key.split("/")[1]
@@ -217,7 +224,7 @@ def land_bars_live(
             stale.append(symbol)
     if stale:
         again = [(f"{kind}/{s}", s, DEFAULT_SINCE) for s in stale for kind in ("chart", "events")]
-        landed += yahoo.fetch_charts(zone, settings, again, now=now, retries=retries, backoff=backoff)
+        landed += yahoo.fetch_charts(zone, settings, again, now=now, http=http)
     return landed
 
 

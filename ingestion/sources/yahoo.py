@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
+import requests
 
 from ingestion.config import Settings
 from ingestion.errors import BadSourceFile, SourceFetchError
@@ -77,6 +78,13 @@ def chart_request(settings: Settings, symbol: str, start: date, now: datetime) -
     return f"{settings.base_urls['prices']}/v8/finance/chart/{quote(yahoo_symbol(symbol))}", params
 
 
+def session(*, retries: int = 5, backoff: float = 0.5) -> requests.Session:
+    """A paced session (<= 2 requests/s, retries included) that backs off on 429 and 5xx."""
+    return make_session(
+        user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND, retries=retries, backoff=backoff
+    )
+
+
 def fetch_charts(
     zone: LandingZone,
     settings: Settings,
@@ -85,31 +93,39 @@ def fetch_charts(
     now: datetime | None = None,
     retries: int = 5,
     backoff: float = 0.5,
+    http: requests.Session | None = None,
 ) -> list[LandedFile]:
     """Fetch (key, symbol, start) charts up to now; land them all, then fail naming the failures.
 
-    One symbol Yahoo does not know must not keep the others' prices out.
+    One symbol Yahoo does not know must not keep the others' prices out. Pass ``http`` to share one
+    session (and so one pace) between several calls.
     """
+    if http is None:
+        with session(retries=retries, backoff=backoff) as own:
+            return fetch_charts(zone, settings, requests_, now=now, http=own)
     now = now or datetime.now(UTC)
     landed: list[LandedFile] = []
     failures: list[str] = []
-    with make_session(
-        user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND, retries=retries, backoff=backoff
-    ) as session:
-        latest = zone.latest("prices")
-        for key, symbol, start in requests_:
-            url, params = chart_request(settings, symbol, start, now)
-            try:
-                landed.append(
-                    fetch_to_landing(
-                        session, zone, source="prices", key=key, url=url, params=params,
-                        suffix=".json", latest=latest,
-                    )
-                )  # fmt: skip
-            except SourceFetchError as exc:
-                message = _explain(zone, key, symbol) or str(exc)
-                log.error("%s", message)
-                failures.append(message)
+    latest = zone.latest("prices")
+    for key, symbol, start in requests_:
+        url, params = chart_request(settings, symbol, start, now)
+        try:
+            landed.append(
+                fetch_to_landing(
+                    http,
+                    zone,
+                    source="prices",
+                    key=key,
+                    url=url,
+                    params=params,
+                    suffix=".json",
+                    latest=latest,
+                )
+            )
+        except SourceFetchError as exc:
+            message = _explain(zone, key, symbol) or str(exc)
+            log.error("%s", message)
+            failures.append(message)
     if failures:
         raise SourceFetchError(f"{len(failures)} Yahoo chart request(s) failed: " + "; ".join(failures))
     return landed
