@@ -155,6 +155,10 @@ def _merge(into: LoadReport, other: LoadReport | None) -> None:
         into.rows[table] = into.rows.get(table, 0) + n
     for table, n in other.quarantined.items():
         into.quarantined[table] = into.quarantined.get(table, 0) + n
+    for table, rules in other.quarantined_by_rule.items():
+        merged = into.quarantined_by_rule.setdefault(table, {})
+        for rule, n in rules.items():
+            merged[rule] = merged.get(rule, 0) + n
 
 
 def land_price_events(settings: Settings, listings: list[Listing] | None = None) -> list[LandedFile]:

@@ -351,3 +351,62 @@ def prices_land(settings, listings):
     return prices.land_bars_live(
         settings, LandingZone(settings.landing_dir), listings, START, END, retries=2, backoff=0.01
     )
+
+
+SAMPLE = REPO_ROOT / "ingestion" / "sample" / "data" / "prices"
+
+
+@pytest.mark.slow
+def test_a_live_run_with_yahoo_and_no_token_goes_end_to_end(tmp_path):
+    """``python -m orchestration.run`` with live prices from a Yahoo replay and no AIGAP_PRICES_API_TOKEN.
+
+    The replay answers the Yahoo-format sample (the same synthetic bars as the EODHD sample, divided by
+    GOOGL's and AMZN's 20:1 splits of 2022), so the unadjusted closes the warehouse rebuilds must be
+    the EODHD sample's closes, and market caps close x shares on both sides of the splits.
+    """
+    from ingestion.sources.yahoo import yahoo_symbol
+    from tests.support.pipeline_proc import run_to_end, working_db
+
+    symbols = [x.price_symbol for x in read_universe(REPO_ROOT / "ingestion" / "universe.csv")]
+    answers = {
+        f"/v8/finance/chart/{yahoo_symbol(s)}": chart(
+            json.loads((SAMPLE / "chart" / f"{s}.json").read_bytes())
+        )
+        for s in symbols
+    }
+    env = {k: v for k, v in os.environ.items() if k.startswith("AIGAP_PRICES")}
+    for name in env:
+        os.environ.pop(name)
+    try:
+        with ReplayServer(answers) as server:
+            run_to_end(tmp_path, AIGAP_SOURCE_PRICES="live", AIGAP_PRICES_BASE_URL=server.url)
+    finally:
+        os.environ.update(env)
+    assert {r.path for r in server.requests} == set(answers)
+
+    with duckdb.connect(str(working_db(tmp_path)), read_only=True) as db:
+        basis = db.execute("SELECT DISTINCT close_basis, is_sample FROM raw.prices_daily").fetchall()
+        # every unadjusted close equals the EODHD sample's Close of the same listing and day
+        differ = db.execute(
+            f"""
+            SELECT count(*), count(eod.Close), max(abs(stg.close - eod.Close))
+            FROM staging.stg_prices__daily AS stg
+            LEFT JOIN read_csv('{SAMPLE}/eod/*.csv', filename = true) AS eod
+                ON stg.price_symbol = regexp_extract(eod.filename, '([^/]+)\\.csv$', 1) AND stg.date = eod.Date
+            """
+        ).fetchone()
+        caps = db.execute(
+            "SELECT date, close, shares_outstanding, market_cap_local FROM intermediate.int_market_cap_daily "
+            "WHERE ticker = 'GOOGL' AND date IN ('2022-07-15', '2022-07-18') ORDER BY date"
+        ).fetchall()
+    assert basis == [("split_adjusted", False)]
+    assert differ[0] == differ[1] > 14000 and differ[2] < 1e-6
+    (
+        (before_day, before_close, before_shares, before_cap),
+        (after_day, after_close, after_shares, after_cap),
+    ) = caps
+    assert (before_day, after_day) == (date(2022, 7, 15), date(2022, 7, 18))
+    assert before_cap == pytest.approx(before_close * before_shares)
+    assert after_cap == pytest.approx(after_close * after_shares)
+    # the close falls by the split, the market cap does not
+    assert 15 < before_close / after_close < 25 and 0.8 < after_cap / before_cap < 1.25
