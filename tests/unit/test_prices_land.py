@@ -83,3 +83,39 @@ def test_provider_defaults_yahoo_live_eodhd_sample_and_token_only_for_eodhd(tmp_
 
 def test_symbols_are_fetched_once_each():
     assert prices.symbols(LISTINGS + LISTINGS) == ["MSFT.US", "0700.HK"]
+
+
+def test_yahoo_sample_lands_one_chart_file_as_bars_and_as_events(tmp_path):
+    target = tmp_path / "sample" / "prices" / "chart"
+    target.mkdir(parents=True)
+    for symbol in ("MSFT.US", "0700.HK"):
+        shutil.copy(prices_sample() / "chart" / f"{symbol}.json", target)
+    settings = settings_for(tmp_path, AIGAP_PRICES_PROVIDER="yahoo")
+    assert settings.is_sample("prices") and settings.prices_provider == "yahoo"
+    zone = LandingZone(settings.landing_dir)
+    landed = prices.land_sample(settings, zone, LISTINGS)
+    assert [e.key for e in landed] == ["chart/MSFT.US", "chart/0700.HK", "events/MSFT.US", "events/0700.HK"]
+    assert [e.url for e in landed[:2]] == [
+        "sample://prices/chart/MSFT.US.json",
+        "sample://prices/chart/0700.HK.json",
+    ]
+    assert landed[0].sha256 == landed[2].sha256 and all(e.is_sample for e in landed)
+    assert prices.bar_keys(settings, LISTINGS, date(2024, 1, 2), date(2024, 1, 31)) == [
+        "chart/MSFT.US",
+        "chart/0700.HK",
+    ]
+    live = settings_for(tmp_path, AIGAP_SOURCE="live")
+    assert prices.bar_keys(live, LISTINGS, date(2024, 1, 2), date(2024, 1, 31)) == [
+        "chart/MSFT.US/2024-01-02_2024-01-31",
+        "chart/0700.HK/2024-01-02_2024-01-31",
+    ]
+    # a snapshot without the Yahoo file of a listed symbol is a clear error
+    (target / "0700.HK.json").unlink()
+    with pytest.raises(SourceFetchError, match=r"no .*prices/chart/0700\.HK\.json for 0700\.HK"):
+        prices.land_bars_sample(settings, zone, LISTINGS)
+
+
+def prices_sample() -> Path:
+    from ingestion.config import BUNDLED_SAMPLE_DIR
+
+    return BUNDLED_SAMPLE_DIR / "prices"
