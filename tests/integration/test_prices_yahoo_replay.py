@@ -357,6 +357,7 @@ SAMPLE = REPO_ROOT / "ingestion" / "sample" / "data" / "prices"
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # a first run of the whole graph: ~4 min on an idle machine, far more under load
 def test_a_live_run_with_yahoo_and_no_token_goes_end_to_end(tmp_path):
     """``python -m orchestration.run`` with live prices from a Yahoo replay and no AIGAP_PRICES_API_TOKEN.
 
