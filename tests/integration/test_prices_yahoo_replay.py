@@ -366,7 +366,7 @@ def test_a_live_run_with_yahoo_and_no_token_goes_end_to_end(tmp_path):
     the EODHD sample's closes, and market caps close x shares on both sides of the splits.
     """
     from ingestion.sources.yahoo import yahoo_symbol
-    from tests.support.pipeline_proc import run_to_end, working_db
+    from tests.support.pipeline_proc import PipelineRun, working_db
 
     symbols = [x.price_symbol for x in read_universe(REPO_ROOT / "ingestion" / "universe.csv")]
     answers = {
@@ -380,7 +380,9 @@ def test_a_live_run_with_yahoo_and_no_token_goes_end_to_end(tmp_path):
         os.environ.pop(name)
     try:
         with ReplayServer(answers) as server:
-            run_to_end(tmp_path, AIGAP_SOURCE_PRICES="live", AIGAP_PRICES_BASE_URL=server.url)
+            run = PipelineRun(tmp_path, {"AIGAP_SOURCE_PRICES": "live", "AIGAP_PRICES_BASE_URL": server.url})
+            rc = run.start().wait(timeout=2300)
+            assert rc == 0, run.tail(60)
     finally:
         os.environ.update(env)
     assert {r.path for r in server.requests} == set(answers)
