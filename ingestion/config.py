@@ -19,7 +19,7 @@ MODES = ("sample", "live")
 
 DEFAULT_BASE_URLS = {
     "filings": "https://data.sec.gov",
-    "prices": "https://eodhd.com",
+    "prices": "https://eodhd.com",  # replaced by PRICES_BASE_URLS[provider] below
     "fx": "https://fred.stlouisfed.org",
     "fedreg": "https://www.federalregister.gov",
 }
@@ -33,6 +33,10 @@ _BASE_URL_ENV = {
 
 # The EDGAR archive (each filing's folder and XBRL instance) is on www.sec.gov, not data.sec.gov.
 DEFAULT_SEC_ARCHIVES_BASE_URL = "https://www.sec.gov"
+# Daily prices: Yahoo's keyless chart endpoint by default in live mode, EODHD for users with a plan.
+# The bundled sample is in EODHD's format; AIGAP_PRICES_PROVIDER=yahoo reads its Yahoo-format twin.
+PRICES_PROVIDERS = ("yahoo", "eodhd")
+PRICES_BASE_URLS = {"yahoo": "https://query1.finance.yahoo.com", "eodhd": "https://eodhd.com"}
 
 
 class ConfigError(ValueError):
@@ -49,6 +53,7 @@ class Settings:
     sec_user_agent: str | None
     prices_api_token: str | None
     sec_archives_base_url: str = DEFAULT_SEC_ARCHIVES_BASE_URL
+    prices_provider: str = "eodhd"  # one of PRICES_PROVIDERS
 
     # -- derived paths: one definition each -------------------------------------------
     @property
@@ -110,10 +115,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     universe = Path(env.get("AIGAP_UNIVERSE") or DEFAULT_UNIVERSE).expanduser().resolve()
     if not universe.is_file():
         raise ConfigError(f"AIGAP_UNIVERSE={universe}: no such file")
-    base_urls = {s: env.get(_BASE_URL_ENV[s], DEFAULT_BASE_URLS[s]).rstrip("/") for s in SOURCES}
+    modes = {s: _mode(env, s, default_mode) for s in SOURCES}
+    provider = _prices_provider(env, modes["prices"])
+    defaults = DEFAULT_BASE_URLS | {"prices": PRICES_BASE_URLS[provider]}
+    base_urls = {s: env.get(_BASE_URL_ENV[s], defaults[s]).rstrip("/") for s in SOURCES}
     return Settings(
         home=home,
-        modes={s: _mode(env, s, default_mode) for s in SOURCES},
+        modes=modes,
         sample_dir=sample_dir,
         universe_path=universe,
         base_urls=base_urls,
@@ -122,4 +130,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         sec_archives_base_url=(
             env.get("AIGAP_SEC_ARCHIVES_BASE_URL") or DEFAULT_SEC_ARCHIVES_BASE_URL
         ).rstrip("/"),
+        prices_provider=provider,
     )
+
+
+def _prices_provider(env: dict[str, str], mode: str) -> str:
+    """AIGAP_PRICES_PROVIDER, else yahoo when prices are live (no key needed) and eodhd for the sample."""
+    value = (env.get("AIGAP_PRICES_PROVIDER") or ("yahoo" if mode == "live" else "eodhd")).strip().lower()
+    if value not in PRICES_PROVIDERS:
+        raise ConfigError(f"AIGAP_PRICES_PROVIDER={value!r}: expected one of {', '.join(PRICES_PROVIDERS)}")
+    return value

@@ -48,7 +48,8 @@ SUITES: dict[str, Suite] = {
     "prices_daily": Suite(
         "prices_daily",
         True,
-        "positive OHLC, high >= low, one row per symbol and date, no future dates, volume >= 0",
+        "positive OHLC, high >= low, one row per symbol and date, no future dates, volume >= 0, "
+        "close basis known",
     ),
     "price_events": Suite("price_events", True, "known kinds, positive split ratios"),
     "fx_rates": Suite(
@@ -183,6 +184,9 @@ def _expectations(table: str, today: date) -> list:
             E.ExpectCompoundColumnsToBeUnique(column_list=["symbol", "date"]),
             E.ExpectColumnValuesToBeBetween(column="date", max_value=today_ts),
             E.ExpectColumnValuesToBeBetween(column="volume", min_value=0),
+            # stg_prices__daily normalises exactly these two; any other basis would pass through wrong
+            E.ExpectColumnValuesToBeInSet(column="close_basis", value_set=["unadjusted", "split_adjusted"]),
+            *not_null("close_basis"),
         ]
     if table == "price_events":
         return [

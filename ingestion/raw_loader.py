@@ -73,6 +73,20 @@ class LoadReport:
     # the same, per raw table and rule name (a row breaking two rules counts under both)
     quarantined_by_rule: dict[str, dict[str, int]] = field(default_factory=dict)
 
+    def merge(self, other: LoadReport) -> None:
+        """Add another load's files and counts to this report (one source loaded in two passes)."""
+        self.loaded += other.loaded
+        self.unchanged += other.unchanged
+        self.rejected += other.rejected
+        for table, n in other.rows.items():
+            self.rows[table] = self.rows.get(table, 0) + n
+        for table, n in other.quarantined.items():
+            self.quarantined[table] = self.quarantined.get(table, 0) + n
+        for table, rules in other.quarantined_by_rule.items():
+            merged = self.quarantined_by_rule.setdefault(table, {})
+            for rule, n in rules.items():
+                merged[rule] = merged.get(rule, 0) + n
+
     def summary(self) -> str:
         rows = ", ".join(f"{t}={n}" for t, n in sorted(self.rows.items())) or "no rows"
         kept_out = sum(self.quarantined.values())

@@ -100,7 +100,9 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
         ("confidence", pa.string()),  # 'official' (issuer's/HKEX's own text) or 'secondary'
         ("note", pa.string()),  # what an analyst must know, e.g. a change of basis
     ],
-    # Daily bars as the provider delivers them: close is unadjusted, adjusted_close is not used for caps.
+    # Daily bars as the provider delivers them; close_basis says on which basis (normalised once, in
+    # stg_prices__daily): 'unadjusted' (EODHD: the price as traded) or 'split_adjusted' (Yahoo: divided
+    # by every split up to the row's fetched_at). adjusted_close is never used for caps.
     "prices_daily": [
         ("symbol", pa.string()),
         ("date", pa.date32()),
@@ -110,6 +112,7 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
         ("close", pa.float64()),
         ("adjusted_close", pa.float64()),
         ("volume", pa.float64()),
+        ("close_basis", pa.string()),  # 'unadjusted' or 'split_adjusted'
     ],
     # Split and dividend events as the provider delivers them.
     "price_events": [

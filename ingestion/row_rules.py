@@ -139,6 +139,13 @@ RULES: dict[str, list[Rule]] = {
         ),
         _future("date", "date"),
         Rule(
+            # Yahoo fills Hong Kong half-day sessions with a bar at the previous close and no volume
+            "placeholder_bar",
+            "volume = 0 AND open = high AND high = low AND low = close",
+            _fmt("flat bar at {} with zero volume: a placeholder, not a trade", "close"),
+            "a flat zero-volume bar (open = high = low = close, volume 0): a placeholder, not a trade",
+        ),
+        Rule(
             "duplicate_date",
             "count(*) OVER (PARTITION BY symbol, date) > 1",
             _fmt(

@@ -11,6 +11,8 @@ What is written (see ``README.md`` next to this file for what is synthetic and w
   EDGAR archive folder ``sec/Archives/edgar/data/<cik>/<accession>/`` (``index.json`` + XBRL instance);
 - ``hkex/tencent_annual.csv`` (the raw.hkex_fundamentals columns) for Tencent;
 - ``prices/eod/<SYMBOL>.csv``, ``prices/splits/<SYMBOL>.json``, ``prices/div/<SYMBOL>.json`` (EODHD);
+- ``prices/chart/<SYMBOL>.json``: the same bars and events as Yahoo's chart answer fetched at the end of
+  the snapshot (closes divided by every split, events keyed by epoch), for AIGAP_PRICES_PROVIDER=yahoo;
 - ``fx/DEXCHUS.csv``, ``fx/DEXHKUS.csv`` (FRED fredgraph CSV);
 - ``fedreg/documents-page-000N.json`` (Federal Register API pages, agency BIS).
 
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 OUT = Path(__file__).resolve().parent / "data"
 SEED = 20221130
@@ -293,12 +296,75 @@ def price_rows(spec: PriceSpec) -> tuple[str, list[dict], list[dict]]:
     return "\n".join(lines) + "\n", splits, divs
 
 
+def _session_open(d: date, zone: ZoneInfo) -> int:
+    """Yahoo stamps a daily bar with the session's opening time, 09:30 on the exchange's clock."""
+    from datetime import datetime, time
+
+    return int(datetime.combine(d, time(9, 30), tzinfo=zone).timestamp())
+
+
+def yahoo_chart(spec: PriceSpec, csv_text: str, splits: list[dict], divs: list[dict]) -> dict:
+    """The same bars and events as Yahoo's chart answer fetched after the snapshot's last day.
+
+    Yahoo divides every price by every split up to the fetch, so a pre-split close is the EODHD close
+    divided by the split ratio (6 decimals: multiplied back it gives the EODHD close). Volumes are in
+    today's share units in both. meta.aigapSample labels the file as synthetic.
+    """
+    zone = ZoneInfo("Asia/Hong_Kong" if spec.hk else "America/New_York")
+    factor = spec.split[1] if spec.split else 1
+    split_day = date.fromisoformat(spec.split[0]) if spec.split else None
+    stamps: list[int] = []
+    quote: dict[str, list] = {"open": [], "high": [], "low": [], "close": [], "volume": []}
+    adjclose: list[float] = []
+    for line in csv_text.splitlines()[1:]:
+        d_text, o, h, lo, c, adj, volume = line.split(",")
+        d = date.fromisoformat(d_text)
+        divisor = factor if split_day and d < split_day else 1
+        stamps.append(_session_open(d, zone))
+        for name, value in (("open", o), ("high", h), ("low", lo), ("close", c)):
+            quote[name].append(round(float(value) / divisor, 6))
+        quote["volume"].append(int(volume))
+        adjclose.append(float(adj))
+    events: dict[str, dict] = {}
+    if divs:
+        events["dividends"] = {
+            str(t): {"amount": ev["value"], "date": t}
+            for ev in divs
+            for t in [_session_open(date.fromisoformat(ev["date"]), zone)]
+        }
+    if splits:
+        t = _session_open(date.fromisoformat(spec.split[0]), zone)
+        events["splits"] = {
+            str(t): {"date": t, "numerator": factor, "denominator": 1, "splitRatio": f"{factor}:1"}
+        }
+    symbol = spec.symbol.removesuffix(".US")  # Yahoo's spelling, see ingestion/sources/yahoo.py
+    meta = {
+        "currency": "HKD" if spec.hk else "USD",
+        "symbol": symbol,
+        "exchangeName": "HKG" if spec.hk else "NMS",
+        "instrumentType": "EQUITY",
+        "gmtoffset": 28800 if spec.hk else -18000,
+        "timezone": "HKT" if spec.hk else "EST",
+        "exchangeTimezoneName": str(zone.key),
+        "regularMarketPrice": quote["close"][-1],
+        "chartPreviousClose": quote["close"][0],
+        "priceHint": 3 if spec.hk else 2,
+        "dataGranularity": "1d",
+        "range": "",
+        "aigapSample": "SYNTHETIC sample (aigap make_sample.py), not Yahoo data",
+    }
+    result = {"meta": meta, "timestamp": stamps, "events": events,
+              "indicators": {"quote": [quote], "adjclose": [{"adjclose": adjclose}]}}  # fmt: skip
+    return {"chart": {"result": [result], "error": None}}
+
+
 def write_prices() -> None:
     for spec in PRICE_SPECS:
         csv_text, splits, divs = price_rows(spec)
         write(f"prices/eod/{spec.symbol}.csv", csv_text)
         write(f"prices/splits/{spec.symbol}.json", dump_json(splits))
         write(f"prices/div/{spec.symbol}.json", dump_json(divs))
+        write(f"prices/chart/{spec.symbol}.json", dump_json(yahoo_chart(spec, csv_text, splits, divs)))
 
 
 # ----------------------------------------------------------------------------------------------------

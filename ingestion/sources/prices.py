@@ -1,37 +1,43 @@
-"""Daily prices and split/dividend events from EODHD (https://eodhd.com), sample and live.
+"""Daily prices and split/dividend events: the provider-neutral part (symbols, sample, dispatch).
 
+``AIGAP_PRICES_PROVIDER`` picks the provider (``ingestion/sources/yahoo.py``, the default when
+prices are live, or ``ingestion/sources/eodhd.py``); each module holds its client and parsers.
 Landing keys, one per provider document and symbol (the universe's ``price_symbol``):
 
-- ``eod/<SYMBOL>``    CSV ``Date,Open,High,Low,Close,Adjusted_close,Volume`` -> raw.prices_daily
-  (live: ``eod/<SYMBOL>/<from>_<to>``, one document per requested date range; the bars of a day are
-  loaded by date, delete-then-insert, see ``ingestion.price_days``)
-- ``splits/<SYMBOL>`` JSON ``[{"date": .., "split": "new/old"}]``              -> raw.price_events
-- ``div/<SYMBOL>``    JSON ``[{"date": .., "value": .., ...}]``                -> raw.price_events
+=========================== ======================================================= ==================
+key                         document                                                raw table
+=========================== ======================================================= ==================
+``eod/<S>[/<from>_<to>]``   EODHD eod CSV, whole history or a date range            prices_daily
+``splits/<S>``, ``div/<S>`` EODHD split and dividend JSON                           price_events
+``chart/<S>/<from>_<to>``   Yahoo chart JSON asked from ``from`` up to the fetch    prices_daily
+``chart/<S>``               Yahoo chart JSON since 2019 up to the fetch (the whole  prices_daily
+                            history: the sample, and a re-landing after a split)
+``events/<S>``              Yahoo chart JSON since 2019 up to the fetch, read for   price_events
+                            its events
+=========================== ======================================================= ==================
 
-Close is the unadjusted close (what market caps need); Adjusted_close is kept as delivered.
+Bars of a window are loaded by date (delete-then-insert per symbol and day, see
+``ingestion.pipeline.load_price_bars``). Every bar row keeps its ``close_basis`` ('unadjusted' for
+EODHD, 'split_adjusted' for Yahoo) and its ``fetched_at``; ``stg_prices__daily`` turns both into the
+unadjusted close, so nothing downstream knows which provider delivered a bar.
+
+A split Yahoo reports after bars of the symbol were landed changes all of those bars (Yahoo
+divides the whole history by it): the symbol's whole history is landed again (``chart/<S>``, and
+its events, ``events/<S>``) and ``restated_histories`` tells the loader to replace every day of
+the symbol with it.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pyarrow as pa
 
-from ingestion.config import ConfigError, Settings
+from ingestion.config import Settings
 from ingestion.errors import BadSourceFile, SourceFetchError
-from ingestion.http import fetch_to_landing, make_session
-from ingestion.landing import LandedFile, LandingZone
-from ingestion.raw_tables import arrow_schema
-from ingestion.sources._parsing import (
-    csv_rows,
-    decode_text,
-    json_number,
-    load_json,
-    parse_date,
-    parse_number,
-)
+from ingestion.landing import LandedFile, LandingIntegrityError, LandingZone
+from ingestion.sources import eodhd, yahoo
 from ingestion.universe import Listing
 
 log = logging.getLogger(__name__)
@@ -40,10 +46,21 @@ SOURCE = "prices"
 RAW_TABLES = ["prices_daily", "price_events"]
 
 DEFAULT_SINCE = date(2019, 1, 1)
-REQUESTS_PER_SECOND = 5.0
-USER_AGENT = "aigap/0.1 (prices)"
-EOD_HEADER = ["Date", "Open", "High", "Low", "Close", "Adjusted_close", "Volume"]
-_SPLIT = re.compile(r"^\s*([0-9.]+)\s*/\s*([0-9.]+)\s*$")
+
+# Landing kinds per provider; bars kinds keep whole histories (one slash) and windows (two).
+PROVIDER_BAR_KINDS = {"eodhd": {"eod": ".csv"}, "yahoo": {"chart": ".json"}}
+PROVIDER_EVENT_KINDS = {"eodhd": dict(eodhd.EVENT_KINDS), "yahoo": {"events": ".json"}}
+BAR_KINDS = {k: v for kinds in PROVIDER_BAR_KINDS.values() for k, v in kinds.items()}
+EVENT_KINDS = {k: v for kinds in PROVIDER_EVENT_KINDS.values() for k, v in kinds.items()}
+# Where the bundled snapshot keeps each kind: the Yahoo sample has one chart file per symbol,
+# landed as its bars and as its events document.
+_SAMPLE_FILES = {
+    "eod": "prices/eod/{}.csv",
+    "splits": "prices/splits/{}.json",
+    "div": "prices/div/{}.json",
+    "chart": "prices/chart/{}.json",
+    "events": "prices/chart/{}.json",
+}
 
 
 def symbols(listings: list[Listing]) -> list[str]:
@@ -51,15 +68,92 @@ def symbols(listings: list[Listing]) -> list[str]:
     return list(dict.fromkeys(item.price_symbol for item in listings))
 
 
-# -- landing -----------------------------------------------------------------------------
+def _bar_kind(provider: str) -> str:
+    return next(iter(PROVIDER_BAR_KINDS[provider]))
 
 
-BAR_KINDS = {"eod": ".csv"}
-EVENT_KINDS = {"splits": ".json", "div": ".json"}
+def bar_key(symbol: str, start: date, end: date | None, provider: str = "eodhd") -> str:
+    """``<kind>/<SYMBOL>`` for the whole history, ``<kind>/<SYMBOL>/<from>_<to>`` for a date range."""
+    kind = _bar_kind(provider)
+    return f"{kind}/{symbol}" if end is None else f"{kind}/{symbol}/{start.isoformat()}_{end.isoformat()}"
+
+
+def bar_keys(settings: Settings, listings: list[Listing], start: date, end: date) -> list[str]:
+    """The landing keys holding the bars of ``start``..``end`` in the current mode and provider."""
+    provider = settings.prices_provider
+    if settings.is_sample(SOURCE):
+        return [bar_key(s, start, None, provider) for s in symbols(listings)]
+    return [bar_key(s, start, end, provider) for s in symbols(listings)]
+
+
+def whole_history_entries(latest: dict[str, LandedFile]) -> list[LandedFile]:
+    """The newest whole-history bar file of every symbol and provider (keys ``eod/<S>``, ``chart/<S>``)."""
+    return [e for k, e in sorted(latest.items()) if k.split("/", 1)[0] in BAR_KINDS and k.count("/") == 1]
+
+
+def restated_histories(
+    latest: dict[str, LandedFile], newest_window_fetch: dict[str, datetime]
+) -> list[LandedFile]:
+    """Live whole-history Yahoo files newer than every window row of their symbol in raw.
+
+    ``newest_window_fetch``: per symbol, the newest ``fetched_at`` of raw rows that came from window
+    files. A history landed after them (after a split) replaces every day of the symbol; once a
+    newer window has been loaded, the history is not loaded again.
+    """
+    chosen = []
+    for entry in whole_history_entries(latest):
+        if entry.is_sample or not entry.key.startswith("chart/"):
+            continue
+        symbol = entry.key.split("/", 1)[1]
+        newest = newest_window_fetch.get(symbol)
+        if newest is None or datetime.fromisoformat(entry.fetched_at) > newest:
+            chosen.append(entry)
+    return chosen
+
+
+# -- sample ----------------------------------------------------------------------------------
+
+
+def _land_sample_kinds(
+    settings: Settings, zone: LandingZone, listings: list[Listing], kinds: dict[str, str]
+) -> list[LandedFile]:
+    landed: list[LandedFile] = []
+    for symbol in symbols(listings):
+        for kind, suffix in kinds.items():
+            rel = _SAMPLE_FILES[kind].format(symbol)
+            path = settings.sample_dir / rel
+            if not path.is_file():
+                # Bars are required for every listed symbol; a symbol may have no split or dividend file.
+                if kind in BAR_KINDS or kind == "events":
+                    raise SourceFetchError(
+                        f"sample snapshot has no {path} for {symbol} (listed in the universe; "
+                        f"AIGAP_PRICES_PROVIDER={settings.prices_provider})"
+                    )
+                log.info("sample snapshot has no %s; %s has no %s events there", rel, symbol, kind)
+                continue
+            landed.append(
+                zone.land(
+                    SOURCE, f"{kind}/{symbol}", path.read_bytes(), url=f"sample://{rel}", suffix=suffix,
+                    is_sample=True,
+                )
+            )  # fmt: skip
+    return landed
 
 
 def land_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
     return land_bars_sample(settings, zone, listings) + land_events_sample(settings, zone, listings)
+
+
+def land_bars_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
+    """The snapshot keeps one whole-history file per symbol; the loader takes the days it is asked for."""
+    return _land_sample_kinds(settings, zone, listings, PROVIDER_BAR_KINDS[settings.prices_provider])
+
+
+def land_events_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
+    return _land_sample_kinds(settings, zone, listings, PROVIDER_EVENT_KINDS[settings.prices_provider])
+
+
+# -- live ------------------------------------------------------------------------------------
 
 
 def land_live(
@@ -72,133 +166,13 @@ def land_live(
     backoff: float = 0.5,
 ) -> list[LandedFile]:
     """Every bar since ``since`` and the whole event histories (what ``load_all`` and a full load want)."""
-    token = _token(settings)
-    requests_ = _bar_requests(settings, listings, token, since, None) + _event_requests(
-        settings, listings, token, since
-    )
-    return _fetch_all(zone, requests_, retries=retries, backoff=backoff)
-
-
-def _land_sample_kinds(
-    settings: Settings, zone: LandingZone, listings: list[Listing], kinds: dict[str, str]
-) -> list[LandedFile]:
-    landed: list[LandedFile] = []
-    for symbol in symbols(listings):
-        for kind, suffix in kinds.items():
-            rel = f"prices/{kind}/{symbol}{suffix}"
-            path = settings.sample_dir / rel
-            if not path.is_file():
-                # Bars are required for every listed symbol; a symbol may have no split or dividend file.
-                if kind == "eod":
-                    raise SourceFetchError(
-                        f"sample snapshot has no {path} for {symbol} (listed in the universe)"
-                    )
-                log.info("sample snapshot has no %s; %s has no %s events there", rel, symbol, kind)
-                continue
-            landed.append(
-                zone.land(
-                    SOURCE,
-                    f"{kind}/{symbol}",
-                    path.read_bytes(),
-                    url=f"sample://{rel}",
-                    suffix=suffix,
-                    is_sample=True,
-                )
-            )
-    return landed
-
-
-def land_bars_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
-    """The snapshot keeps one whole-history CSV per symbol; the loader takes the days it is asked for."""
-    return _land_sample_kinds(settings, zone, listings, BAR_KINDS)
-
-
-def land_events_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
-    return _land_sample_kinds(settings, zone, listings, EVENT_KINDS)
-
-
-def _token(settings: Settings) -> str:
-    token = settings.prices_api_token
-    if not token:
-        raise ConfigError(
-            "prices in live mode need an EODHD API token: set AIGAP_PRICES_API_TOKEN "
-            "(or AIGAP_SOURCE_PRICES=sample to use the bundled sample)"
-        )
-    return token
-
-
-def _fetch_all(
-    zone: LandingZone,
-    requests_: list[tuple[str, str, str, dict]],
-    *,
-    retries: int,
-    backoff: float,
-) -> list[LandedFile]:
-    """Fetch (key, url, suffix, params) documents; land them all, then fail naming the ones that failed."""
-    landed: list[LandedFile] = []
-    failures: list[str] = []
-    with make_session(
-        user_agent=USER_AGENT, per_second=REQUESTS_PER_SECOND, retries=retries, backoff=backoff
-    ) as session:
-        latest = zone.latest(SOURCE)
-        for key, url, suffix, params in requests_:
-            try:
-                landed.append(
-                    fetch_to_landing(
-                        session,
-                        zone,
-                        source=SOURCE,
-                        key=key,
-                        url=url,
-                        params=params,
-                        suffix=suffix,
-                        latest=latest,
-                    )
-                )
-            except SourceFetchError as exc:
-                # One unknown symbol must not keep the others' prices out: land the rest, then fail.
-                log.error("%s", exc)
-                failures.append(str(exc))
-    if failures:
-        raise SourceFetchError(f"{len(failures)} EODHD request(s) failed: " + "; ".join(failures))
-    return landed
-
-
-def bar_key(symbol: str, start: date, end: date | None) -> str:
-    """``eod/<SYMBOL>`` for the whole history, ``eod/<SYMBOL>/<from>_<to>`` for a date range."""
-    return f"eod/{symbol}" if end is None else f"eod/{symbol}/{start.isoformat()}_{end.isoformat()}"
-
-
-def _bar_requests(
-    settings: Settings, listings: list[Listing], token: str, start: date, end: date | None
-) -> list[tuple[str, str, str, dict]]:
-    base = settings.base_urls[SOURCE]
-    window = {"from": start.isoformat()} | ({"to": end.isoformat()} if end else {})
-    return [
-        (
-            bar_key(symbol, start, end),
-            f"{base}/api/eod/{symbol}",
-            ".csv",
-            {"api_token": token, "period": "d", "fmt": "csv", **window},
-        )
-        for symbol in symbols(listings)
-    ]
-
-
-def _event_requests(
-    settings: Settings, listings: list[Listing], token: str, since: date
-) -> list[tuple[str, str, str, dict]]:
-    base = settings.base_urls[SOURCE]
-    return [
-        (
-            f"{kind}/{symbol}",
-            f"{base}/api/{kind}/{symbol}",
-            suffix,
-            {"api_token": token, "from": since.isoformat(), "fmt": "json"},
-        )
-        for symbol in symbols(listings)
-        for kind, suffix in EVENT_KINDS.items()
-    ]
+    syms = symbols(listings)
+    if settings.prices_provider == "eodhd":
+        requests_ = eodhd.bar_requests(settings, syms, lambda s: bar_key(s, since, None), since, None)
+        requests_ += eodhd.event_requests(settings, syms, since)
+        return eodhd.fetch_all(zone, requests_, retries=retries, backoff=backoff)
+    charts = [(f"chart/{s}", s, since) for s in syms] + [(f"events/{s}", s, since) for s in syms]
+    return yahoo.fetch_charts(zone, settings, charts, retries=retries, backoff=backoff)
 
 
 def land_bars_live(
@@ -210,10 +184,67 @@ def land_bars_live(
     *,
     retries: int = 5,
     backoff: float = 0.5,
+    now: datetime | None = None,
 ) -> list[LandedFile]:
-    """Daily bars of every symbol between ``start`` and ``end`` (inclusive), one request per symbol."""
-    requests_ = _bar_requests(settings, listings, _token(settings), start, end)
-    return _fetch_all(zone, requests_, retries=retries, backoff=backoff)
+    """Daily bars of every symbol between ``start`` and ``end`` (inclusive), one request per symbol.
+
+    Yahoo is asked from ``start`` up to now, so the answer lists every split that divides its bars;
+    a split after earlier bars of the symbol were landed re-lands the symbol's whole history.
+    """
+    syms = symbols(listings)
+    if settings.prices_provider == "eodhd":
+        key_of = lambda s: bar_key(s, start, end)  # noqa: E731
+        requests_ = eodhd.bar_requests(settings, syms, key_of, start, end)
+        return eodhd.fetch_all(zone, requests_, retries=retries, backoff=backoff)
+    now = now or datetime.now(UTC)
+    with yahoo.session(retries=retries, backoff=backoff) as http:  # one pace for both batches
+        return _land_yahoo_bars(settings, zone, syms, start, end, now, http)
+
+
+def _land_yahoo_bars(
+    settings: Settings, zone: LandingZone, syms: list[str], start: date, end: date | None, now: datetime, http
+) -> list[LandedFile]:
+    oldest = _oldest_unrestated_fetch(zone, syms)
+    windows = [(bar_key(s, start, end, "yahoo"), s, start) for s in syms]
+    landed = yahoo.fetch_charts(zone, settings, windows, now=now, http=http)
+    stale = []
+    for entry in landed:
+        symbol = entry.key.split("/")[1]
+        try:
+            splits = yahoo.split_days(entry, zone.read(entry), symbol)
+        except (BadSourceFile, LandingIntegrityError):
+            continue  # the loader quarantines it; nothing to compare
+        since = oldest.get(symbol)
+        if since is not None and any(day >= since for day in splits):
+            log.warning(
+                "%s: Yahoo lists a split (%s) on or after %s, when bars of it were landed: "
+                "landing its whole history again",
+                symbol, ", ".join(map(str, splits)), since,
+            )  # fmt: skip
+            stale.append(symbol)
+    if stale:
+        again = [(f"{kind}/{s}", s, DEFAULT_SINCE) for s in stale for kind in ("chart", "events")]
+        landed += yahoo.fetch_charts(zone, settings, again, now=now, http=http)
+    return landed
+
+
+def _oldest_unrestated_fetch(zone: LandingZone, syms: list[str]) -> dict[str, date]:
+    """Per symbol, the UTC day of the oldest live Yahoo bar file whose rows may still be in raw.
+
+    Files landed before the symbol's newest whole history were replaced by it when it was loaded.
+    """
+    files: dict[str, list[LandedFile]] = {}
+    for entry in zone.manifest(SOURCE):
+        parts = entry.key.split("/")
+        if parts[0] == "chart" and entry.status == 200 and not entry.is_sample and parts[1] in syms:
+            files.setdefault(parts[1], []).append(entry)
+    oldest = {}
+    for symbol, entries in files.items():
+        wholes = [e.fetched_at for e in entries if e.key.count("/") == 1]
+        since = max(wholes) if wholes else ""
+        live = [e.fetched_at for e in entries if e.fetched_at >= since]
+        oldest[symbol] = date.fromisoformat(min(live)[:10])
+    return oldest
 
 
 def land_events_live(
@@ -225,89 +256,37 @@ def land_events_live(
     retries: int = 5,
     backoff: float = 0.5,
 ) -> list[LandedFile]:
-    """Split and dividend histories of every symbol (small documents, fetched whole)."""
-    requests_ = _event_requests(settings, listings, _token(settings), since)
-    return _fetch_all(zone, requests_, retries=retries, backoff=backoff)
+    """Split and dividend histories of every symbol (fetched whole, up to now)."""
+    syms = symbols(listings)
+    if settings.prices_provider == "eodhd":
+        requests_ = eodhd.event_requests(settings, syms, since)
+        return eodhd.fetch_all(zone, requests_, retries=retries, backoff=backoff)
+    charts = [(f"events/{s}", s, since) for s in syms]
+    return yahoo.fetch_charts(zone, settings, charts, retries=retries, backoff=backoff)
 
 
-# -- parsing -----------------------------------------------------------------------------
+# -- parsing ---------------------------------------------------------------------------------
 
 
 def parse(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:
     kind, _, rest = entry.key.partition("/")
-    symbol = rest.split("/", 1)[0]  # live bar keys carry their date range after the symbol
+    symbol = rest.split("/", 1)[0]  # window bar keys carry their date range after the symbol
     if kind == "eod":
-        return {"prices_daily": parse_eod_csv(body, entry.path, symbol)}
+        return {"prices_daily": eodhd.parse_eod_csv(body, entry.path, symbol)}
     if kind == "splits":
-        return {"price_events": parse_splits_json(body, entry.path, symbol)}
+        return {"price_events": eodhd.parse_splits_json(body, entry.path, symbol)}
     if kind == "div":
-        return {"price_events": parse_dividends_json(body, entry.path, symbol)}
-    raise BadSourceFile(entry.path, f"landing key {entry.key!r} is not one of eod/, splits/, div/<SYMBOL>")
+        return {"price_events": eodhd.parse_dividends_json(body, entry.path, symbol)}
+    if kind == "chart":
+        return {"prices_daily": yahoo.parse_bars(entry, body, symbol)}
+    if kind == "events":
+        return {"price_events": yahoo.parse_events(entry, body, symbol)}
+    raise BadSourceFile(
+        entry.path, f"landing key {entry.key!r} is not one of eod/, splits/, div/, chart/, events/<SYMBOL>"
+    )
 
 
-def parse_eod_csv(body: bytes, path: str, symbol: str) -> pa.Table:
-    what = "EODHD eod CSV"
-    text = decode_text(body, path, what)
-    columns: dict[str, list] = {name: [] for name in arrow_schema("prices_daily").names}
-    seen: set[date] = set()
-    for lineno, fields in csv_rows(text, path, what, EOD_HEADER):
-        day = parse_date(fields[0], path, f"line {lineno}, column Date")
-        if day in seen:
-            raise BadSourceFile(path, f"line {lineno}: {symbol} has a second row for {day}")
-        seen.add(day)
-        columns["symbol"].append(symbol)
-        columns["date"].append(day)
-        for name, raw in zip(EOD_HEADER[1:], fields[1:], strict=True):
-            columns[name.lower()].append(parse_number(raw, path, f"line {lineno}, column {name}"))
-    return pa.Table.from_pydict(columns, schema=arrow_schema("prices_daily"))
-
-
-def _events(body: bytes, path: str, what: str) -> list[dict]:
-    data = load_json(body, path, what)
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise BadSourceFile(path, f"expected {what}: a JSON array of objects, got {type(data).__name__}")
-    return data
-
-
-def parse_splits_json(body: bytes, path: str, symbol: str) -> pa.Table:
-    what = "EODHD splits JSON"
-    rows = []
-    seen: set[date] = set()
-    for i, item in enumerate(_events(body, path, what)):
-        day = parse_date(item.get("date"), path, f"item {i}, date")
-        if day in seen:
-            # Two splits on one day would be applied twice downstream: refuse rather than guess.
-            raise BadSourceFile(path, f"item {i}: {symbol} has a second split on {day}")
-        seen.add(day)
-        ratio = item.get("split")
-        match = _SPLIT.match(ratio) if isinstance(ratio, str) else None
-        if not match:
-            raise BadSourceFile(
-                path, f"item {i}, split: {ratio!r} is not 'new/old' like '20.000000/1.000000'"
-            )
-        # EODHD writes new/old: "20/1" means 20 new shares for 1 old one.
-        split_to = parse_number(match.group(1), path, f"item {i}, split")
-        split_from = parse_number(match.group(2), path, f"item {i}, split")
-        rows.append(
-            {"symbol": symbol, "date": day, "kind": "split", "split_from": split_from, "split_to": split_to}
-        )
-    return pa.Table.from_pylist(rows, schema=arrow_schema("price_events"))
-
-
-def parse_dividends_json(body: bytes, path: str, symbol: str) -> pa.Table:
-    what = "EODHD div JSON"
-    rows = []
-    for i, item in enumerate(_events(body, path, what)):
-        day = parse_date(item.get("date"), path, f"item {i}, date")
-        if "value" not in item:
-            raise BadSourceFile(path, f"item {i}: no 'value' ({what})")
-        # "value" is EODHD's split-adjusted amount per share, as delivered.
-        rows.append(
-            {
-                "symbol": symbol,
-                "date": day,
-                "kind": "dividend",
-                "dividend": json_number(item["value"], path, f"item {i}, value"),
-            }
-        )
-    return pa.Table.from_pylist(rows, schema=arrow_schema("price_events"))
+# Kept importable from here for callers of the EODHD-only module this was.
+parse_eod_csv = eodhd.parse_eod_csv
+parse_splits_json = eodhd.parse_splits_json
+parse_dividends_json = eodhd.parse_dividends_json

@@ -8,7 +8,7 @@ live mode, how one landed file parses, and which raw tables those rows fill. The
 Order matters: the universe comes first, because every other source reads the listings it holds
 (``raw.universe``) to know what to fetch, and the loader checks their rows against it.
 
-Price bars are the one source loaded by date rather than by file (``by_date``): reloading a window
+Price bars are the one source loaded by date rather than by file (``load_window``): reloading a window
 replaces those days of each symbol, whichever file they came from before, so a day is never held
 twice (see :func:`ingestion.raw_loader.load_window`).
 """
@@ -49,10 +49,13 @@ class Source:
     parse: Parser
     # The landing keys of the folder that are this source's (two sources may share a folder).
     key_prefixes: tuple[str, ...] | None = None
-    # Loaded by date (entity column, date column) instead of file by file, see the module doc.
-    by_date: tuple[str, str] | None = None
-    # The keys holding a window's rows (by_date sources only).
-    window_keys: Callable[[Settings, list[Listing], Window], list[str]] | None = None
+    # Loaded by date window instead of file by file (see the module doc): the loader of a window,
+    # called as (con, zone, settings, listings, window, run_id).
+    load_window: Callable[..., LoadReport] | None = None
+
+    @property
+    def windowed(self) -> bool:
+        return self.load_window is not None
 
     def mode(self, settings: Settings) -> str:
         return settings.mode(self.follows) if self.follows else "curated"
@@ -81,27 +84,12 @@ class Source:
     ) -> LoadReport:
         """Load the newest landed files of this source (of ``keys`` or of ``window``) into raw."""
         folder = self.folder
-        if self.by_date is None:
+        if self.load_window is None:
             wanted = {k for k in zone.latest(folder) if self.owns(k) and (keys is None or k in keys)}
             return load_landed(
                 con, zone, folder, self.parse, list(self.raw_tables), run_id=run_id, keys=wanted
             )
-        assert self.window_keys is not None
-        window = window or ALL_DAYS
-        latest = zone.latest(folder)
-        wanted_keys = self.window_keys(settings, listings, window)
-        missing = [k for k in wanted_keys if k not in latest]
-        if missing:
-            raise FileNotFoundError(
-                f"no landed {self.name} for {', '.join(missing)} ({window[0]}..{window[1]}): "
-                f"materialize landing/{self.name} first"
-            )
-        entity, day = self.by_date
-        (table,) = self.raw_tables
-        return load_window(
-            con, zone, [latest[k] for k in wanted_keys], self.parse, table,
-            entity_column=entity, date_column=day, start=window[0], end=window[1], run_id=run_id,
-        )  # fmt: skip
+        return self.load_window(con, zone, settings, listings, window or ALL_DAYS, run_id)
 
 
 ALL_DAYS: Window = (date(1900, 1, 1), date(2999, 12, 31))
@@ -124,10 +112,52 @@ def _bars(live: bool) -> LandFn:
     return land
 
 
-def _bar_keys(settings: Settings, listings: list[Listing], window: Window) -> list[str]:
-    if settings.is_sample(PRICES) or window == ALL_DAYS:
-        return [prices.bar_key(s, window[0], None) for s in prices.symbols(listings)]
-    return [prices.bar_key(s, window[0], window[1]) for s in prices.symbols(listings)]
+def _load_bars(
+    con: duckdb.DuckDBPyConnection,
+    zone: LandingZone,
+    settings: Settings,
+    listings: list[Listing],
+    window: Window,
+    run_id: str,
+) -> LoadReport:
+    """Replace the window's days of every symbol with the newest landed bars of that window.
+
+    The whole range (``ALL_DAYS``, as ``load_all`` asks) takes every symbol's whole-history file.
+    In live mode a symbol's history landed again after a split (prices.restated_histories) then
+    replaces every stored day of that symbol.
+    """
+    latest = zone.latest(PRICES)
+    if window == ALL_DAYS:
+        entries = prices.whole_history_entries(latest)
+    else:
+        keys = prices.bar_keys(settings, listings, *window)
+        missing = [k for k in keys if k not in latest]
+        if missing:
+            raise FileNotFoundError(
+                f"no landed bars for {', '.join(missing)} ({window[0]}..{window[1]}): "
+                "materialize landing/prices first"
+            )
+        entries = [latest[k] for k in keys]
+    report = _bars_window(con, zone, entries, window, run_id)
+    if not settings.is_sample(PRICES):
+        newest = dict(
+            con.execute(
+                "SELECT symbol, max(fetched_at) FROM raw.prices_daily WHERE source_key LIKE '%/%/%' GROUP BY 1"
+            ).fetchall()
+        )
+        restated = prices.restated_histories(latest, newest)
+        if restated:
+            report.merge(_bars_window(con, zone, restated, ALL_DAYS, run_id))
+    return report
+
+
+def _bars_window(
+    con: duckdb.DuckDBPyConnection, zone: LandingZone, entries: list[LandedFile], window: Window, run_id: str
+) -> LoadReport:
+    return load_window(
+        con, zone, entries, prices.parse, "prices_daily",
+        entity_column="symbol", date_column="date", start=window[0], end=window[1], run_id=run_id,
+    )  # fmt: skip
 
 
 SOURCES: dict[str, Source] = {
@@ -159,7 +189,7 @@ SOURCES: dict[str, Source] = {
             raw_tables=("prices_daily",), follows="prices",
             land_sample=_bars(live=False), land_live=_bars(live=True), parse=prices.parse,
             key_prefixes=tuple(f"{k}/" for k in prices.BAR_KINDS),
-            by_date=("symbol", "date"), window_keys=_bar_keys,
+            load_window=_load_bars,
         ),
         Source(
             name="price_events", folder=PRICES, group="market",

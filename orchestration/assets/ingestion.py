@@ -103,7 +103,7 @@ def _raw_spec(table: str, source: Source) -> dg.AssetSpec:
         description=f"raw.{table}: typed as delivered, with lineage columns (landing file, sha256, is_sample).",
         kinds={"duckdb"},
         tags={"layer": "raw"},
-        partitions_def=MONTHS if source.by_date else None,
+        partitions_def=MONTHS if source.windowed else None,
         metadata={
             "dagster/column_schema": dg.TableSchema(
                 columns=[dg.TableColumn(name, str(typ)) for name, typ in TABLES[table]]
@@ -115,7 +115,7 @@ def _raw_spec(table: str, source: Source) -> dg.AssetSpec:
 
 def _assets(source: Source) -> list[dg.AssetsDefinition]:
     first = source.name == UNIVERSE_SOURCE
-    partitions = MONTHS if source.by_date else None
+    partitions = MONTHS if source.windowed else None
 
     @dg.asset(
         key=["landing", source.name],

@@ -18,7 +18,7 @@ from ingestion.config import load_settings
 from ingestion.errors import SourceFetchError
 from ingestion.landing import LandingZone
 from ingestion.raw_loader import load_landed
-from ingestion.sources import fx, prices
+from ingestion.sources import eodhd, fx, prices
 from ingestion.universe import read_universe
 from tests.support.replay_server import RecordedRequest, ReplayServer, Reply, conditional
 
@@ -43,6 +43,7 @@ def settings_for(tmp_path: Path, server: ReplayServer):
             "AIGAP_HOME": str(tmp_path / "home"),
             "AIGAP_SOURCE": "live",
             "AIGAP_PRICES_BASE_URL": server.url,
+            "AIGAP_PRICES_PROVIDER": "eodhd",
             "AIGAP_PRICES_API_TOKEN": TOKEN,
             "AIGAP_FX_BASE_URL": server.url,
         }
@@ -79,7 +80,7 @@ def load(settings, zone: LandingZone, module):
 # -- EODHD -----------------------------------------------------------------------------------
 
 
-def test_prices_live_requests_land_and_load(tmp_path):
+def test_eodhd_live_requests_land_and_load(tmp_path):
     with ReplayServer(eodhd_routes()) as server:
         settings = settings_for(tmp_path, server)
         zone = LandingZone(settings.landing_dir)
@@ -93,7 +94,7 @@ def test_prices_live_requests_land_and_load(tmp_path):
     assert eod.query == {"api_token": [TOKEN], "from": ["2023-01-01"], "period": ["d"], "fmt": ["csv"]}
     (div,) = server.requests_for("/api/div/MSFT.US")
     assert div.query == {"api_token": [TOKEN], "from": ["2023-01-01"], "fmt": ["json"]}
-    assert {r.header("User-Agent") for r in server.requests} == {prices.USER_AGENT}
+    assert {r.header("User-Agent") for r in server.requests} == {eodhd.USER_AGENT}
     # The token reaches the provider, never the manifest.
     manifest = (settings.landing_dir / "_manifest" / "prices.jsonl").read_text()
     assert TOKEN not in manifest

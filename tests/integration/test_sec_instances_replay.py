@@ -16,9 +16,9 @@ import pytest
 from ingestion.config import REPO_ROOT, load_settings
 from ingestion.errors import SourceFetchError
 from ingestion.landing import LandingZone
+from ingestion.raw_loader import load_landed
 from ingestion.sources import sec
 from ingestion.universe import Listing
-from ingestion.raw_loader import load_landed
 from tests.support.replay_server import ReplayServer, Reply
 
 AMZN_2022 = REPO_ROOT.parent / "shared" / "realdata" / "xbrl" / "amzn-20221231_htm.xml"

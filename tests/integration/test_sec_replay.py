@@ -348,9 +348,7 @@ def test_one_company_loads_alone_by_its_landing_keys(tmp_path):
     assert len(FILINGS.land(settings, zone, companies)) == 4
 
     con = duckdb.connect(str(settings.db_path))
-    report = FILINGS.load(
-        con, zone, settings, companies, keys=set(sec.landing_keys_for(companies[1], zone))
-    )
+    report = FILINGS.load(con, zone, settings, companies, keys=set(sec.landing_keys_for(companies[1], zone)))
     assert sorted(report.loaded) == [f"companyfacts/CIK{googl}", f"submissions/CIK{googl}"]
     assert con.execute("SELECT DISTINCT cik FROM raw.sec_companyfacts").fetchall() == [(googl,)]
     assert con.execute("SELECT count(*) FROM raw.sec_filings").fetchone()[0] == FILING_ROWS

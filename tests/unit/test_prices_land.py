@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -50,13 +51,71 @@ def test_land_sample_without_bars_for_a_listed_symbol_fails(tmp_path):
         prices.land_sample(settings, LandingZone(settings.landing_dir), LISTINGS)
 
 
-def test_land_live_without_token_fails_before_any_request(tmp_path):
-    settings = settings_for(tmp_path, AIGAP_SOURCE="live", AIGAP_PRICES_BASE_URL="http://127.0.0.1:9")
+def test_eodhd_without_token_fails_before_any_request(tmp_path):
+    settings = settings_for(
+        tmp_path,
+        AIGAP_SOURCE="live",
+        AIGAP_PRICES_PROVIDER="eodhd",
+        AIGAP_PRICES_BASE_URL="http://127.0.0.1:9",
+    )
     zone = LandingZone(settings.landing_dir)
+    for land in (prices.land_live, prices.land_events_live):
+        with pytest.raises(ConfigError, match="AIGAP_PRICES_PROVIDER=eodhd needs an EODHD API token"):
+            land(settings, zone, LISTINGS)
     with pytest.raises(ConfigError, match="AIGAP_PRICES_API_TOKEN"):
-        prices.land_live(settings, zone, LISTINGS)
+        prices.land_bars_live(settings, zone, LISTINGS, date(2024, 1, 2), date(2024, 1, 2))
     assert zone.latest("prices") == {}
+
+
+def test_provider_defaults_yahoo_live_eodhd_sample_and_token_only_for_eodhd(tmp_path):
+    live = settings_for(tmp_path, AIGAP_SOURCE="live")
+    assert (live.prices_provider, live.base_urls["prices"]) == ("yahoo", "https://query1.finance.yahoo.com")
+    assert live.prices_api_token is None  # and nothing asks for one
+    sample = settings_for(tmp_path)
+    assert (sample.prices_provider, sample.base_urls["prices"]) == ("eodhd", "https://eodhd.com")
+    chosen = settings_for(tmp_path, AIGAP_SOURCE="live", AIGAP_PRICES_PROVIDER="EODHD")
+    assert (chosen.prices_provider, chosen.base_urls["prices"]) == ("eodhd", "https://eodhd.com")
+    mirror = settings_for(tmp_path, AIGAP_SOURCE="live", AIGAP_PRICES_BASE_URL="http://mirror:8/")
+    assert (mirror.prices_provider, mirror.base_urls["prices"]) == ("yahoo", "http://mirror:8")
+    with pytest.raises(ConfigError, match="AIGAP_PRICES_PROVIDER='stooq': expected one of yahoo, eodhd"):
+        settings_for(tmp_path, AIGAP_PRICES_PROVIDER="stooq")
 
 
 def test_symbols_are_fetched_once_each():
     assert prices.symbols(LISTINGS + LISTINGS) == ["MSFT.US", "0700.HK"]
+
+
+def test_yahoo_sample_lands_one_chart_file_as_bars_and_as_events(tmp_path):
+    target = tmp_path / "sample" / "prices" / "chart"
+    target.mkdir(parents=True)
+    for symbol in ("MSFT.US", "0700.HK"):
+        shutil.copy(prices_sample() / "chart" / f"{symbol}.json", target)
+    settings = settings_for(tmp_path, AIGAP_PRICES_PROVIDER="yahoo")
+    assert settings.is_sample("prices") and settings.prices_provider == "yahoo"
+    zone = LandingZone(settings.landing_dir)
+    landed = prices.land_sample(settings, zone, LISTINGS)
+    assert [e.key for e in landed] == ["chart/MSFT.US", "chart/0700.HK", "events/MSFT.US", "events/0700.HK"]
+    assert [e.url for e in landed[:2]] == [
+        "sample://prices/chart/MSFT.US.json",
+        "sample://prices/chart/0700.HK.json",
+    ]
+    assert landed[0].sha256 == landed[2].sha256 and all(e.is_sample for e in landed)
+    assert prices.bar_keys(settings, LISTINGS, date(2024, 1, 2), date(2024, 1, 31)) == [
+        "chart/MSFT.US",
+        "chart/0700.HK",
+    ]
+    live = settings_for(tmp_path, AIGAP_SOURCE="live")
+    assert prices.bar_keys(live, LISTINGS, date(2024, 1, 2), date(2024, 1, 31)) == [
+        "chart/MSFT.US/2024-01-02_2024-01-31",
+        "chart/0700.HK/2024-01-02_2024-01-31",
+    ]
+    # a snapshot without the Yahoo file of a listed symbol is a clear error
+    (target / "0700.HK.json").unlink()
+    with pytest.raises(SourceFetchError, match=r"no .*prices/chart/0700\.HK\.json for 0700\.HK"):
+        prices.land_bars_sample(settings, zone, LISTINGS)
+
+
+def prices_sample() -> Path:
+    from ingestion.config import BUNDLED_SAMPLE_DIR
+
+    return BUNDLED_SAMPLE_DIR / "prices"

@@ -37,6 +37,7 @@ def test_eod_csv_rows_typed_as_delivered(tmp_path):
         "close": 229.10,
         "adjusted_close": 224.953,
         "volume": 50623400.0,
+        "close_basis": "unadjusted",
     }
     assert [r["close"] for r in rows] == [239.58, 229.10, 222.31]
     assert sum(r["volume"] for r in rows) == 25740000 + 50623400 + 39585600

@@ -1,9 +1,12 @@
--- Split and dividend events per listing. A split "20.000000/1.000000" (20 new for 1 old) arrives as
+-- Split and dividend events per listing (EODHD's endpoints or Yahoo's chart events). A split "20.000000/1.000000" (20 new for 1 old) arrives as
 -- split_to = 20, split_from = 1; split_ratio = split_to / split_from is how many shares one share became.
 with
 
 events as (
+    -- one row per listing, day and kind: a warehouse that switched provider holds both providers'
+    -- events, and the newest fetch is kept
     select * from {{ source('raw', 'price_events') }}
+    qualify row_number() over (partition by symbol, date, kind order by fetched_at desc, source_key) = 1
 ),
 
 listings as (
