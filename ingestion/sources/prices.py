@@ -30,7 +30,7 @@ the symbol with it.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pyarrow as pa
 
@@ -243,7 +243,9 @@ def _oldest_unrestated_fetch(zone: LandingZone, syms: list[str]) -> dict[str, da
         wholes = [e.fetched_at for e in entries if e.key.count("/") == 1]
         since = max(wholes) if wholes else ""
         live = [e.fetched_at for e in entries if e.fetched_at >= since]
-        oldest[symbol] = date.fromisoformat(min(live)[:10])
+        # A split is dated on the exchange's clock, the fetch on UTC's, which can be a day ahead:
+        # take the day before, since re-landing once too often is harmless and missing a split is not.
+        oldest[symbol] = date.fromisoformat(min(live)[:10]) - timedelta(days=1)
     return oldest
 
 

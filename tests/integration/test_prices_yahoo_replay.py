@@ -263,12 +263,14 @@ def test_a_later_split_relands_and_replaces_the_whole_history(tmp_path):
         old = con.execute(
             "SELECT count(*), min(close) FROM raw.prices_daily WHERE date < '2021-07-20'"
         ).fetchone()
-        # Today Yahoo lists a new 2:1 split and divides every price by it.
-        # dated today (UTC): on or after the day the first window was fetched
-        today = datetime.now(UTC).date()
+        # Yahoo now lists a new 2:1 split, a minute old (after the first window was fetched, before
+        # this fetch), and divides every price by it.
+        stamp = int(datetime.now(UTC).timestamp()) - 60
+        today = datetime.fromtimestamp(stamp, NEW_YORK).date()  # its day on the exchange's clock
+        new_split = {str(stamp): {"date": stamp, "numerator": 2, "denominator": 1, "splitRatio": "2:1"}}
         server.route(
             "/v8/finance/chart/NVDA",
-            chart(nvda, extra_splits=split_event(NVDA_2024_SPLIT, 10) | split_event(today, 2), divide_by=2),
+            chart(nvda, extra_splits=split_event(NVDA_2024_SPLIT, 10) | new_split, divide_by=2),
         )
         landed = land_bars(settings, date(2022, 1, 3), date(2022, 1, 31), listings)
         report = load_bars(con, settings, date(2022, 1, 3), date(2022, 1, 31), listings)
