@@ -35,9 +35,10 @@ per_filing_and_period as (
         count(*) as n_facts,
         count(distinct value) as n_distinct_values,
         case
-            -- companyfacts drops the share-class dimension: one fact per class, all for the same date
-            -- and filing (Alphabet: classes A, B, C), so the company's count is their sum
-            when metric = 'shares_outstanding' then sum(value)
+            -- a cover page states one count per class; where companyfacts keeps them without the class
+            -- dimension they are several facts of the same date and filing, so the count is their sum
+            -- (balance-sheet and weighted-average counts are one all-class number, like any concept)
+            when metric = 'shares_outstanding' and concept = 'EntityCommonStockSharesOutstanding' then sum(value)
             -- any other concept is one number per filing and period; a repeat is the same number
             when count(distinct value) = 1 then min(value)
         end as value,
