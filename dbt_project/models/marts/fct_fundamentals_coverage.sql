@@ -112,7 +112,7 @@ found as (
 
 select
     grid.ticker,
-    grid.fiscal_year,
+    cast(grid.fiscal_year as integer) as fiscal_year,
     grid.metric,
     found.ticker is not null as is_present,
     annual_reports.ticker is not null as has_annual_report,

@@ -50,12 +50,41 @@ per_filing_and_period as (
         period_start, period_end, unit, accession_number, form, filed_date
 ),
 
+-- every metric but total_debt: one concept per filing and period, or (a company row of the concept map
+-- with components, e.g. BABA's capex = other property and equipment + land use rights) the sum of the
+-- components the filing tagged, a number aigap computes (is_derived)
 single_concept_metrics as (
     select
-        * exclude (component),
-        false as is_derived
+        ticker,
+        metric,
+        string_agg(concept, ' + ' order by component nulls first, concept) as concept,
+        bool_or(is_proxy) as is_proxy,
+        fiscal_year,
+        fiscal_period,
+        period_kind,
+        period_start,
+        period_end,
+        currency,
+        accession_number,
+        form,
+        filed_date,
+        sum(n_facts) as n_facts,
+        max(n_distinct_values) as n_distinct_values,
+        case
+            -- a component whose facts disagree makes the sum unknown, not smaller
+            when count(*) filter (where value is null) > 0 then null
+            when count(component) > 0 then sum(value)
+            -- no components: one concept per filing and period (two of equal priority must agree)
+            when count(distinct value) = 1 then min(value)
+        end as value,
+        bool_or(is_sample) as is_sample,
+        min(source_file) as source_file,
+        count(component) > 1 as is_derived
     from per_filing_and_period
     where metric != 'total_debt'
+    group by
+        ticker, metric, fiscal_year, fiscal_period, period_kind, period_start, period_end, currency,
+        accession_number, form, filed_date
 ),
 
 -- total_debt, per filing and balance-sheet date, from the components the filing tagged
