@@ -1,8 +1,9 @@
 -- Which core metric each company has for each fiscal year, and from where: one row per company,
 -- fiscal year (every year from its first to its last annual report) and core metric. Present means:
 -- flows - a current FY figure; balances - a current figure at the fiscal year end (Q4 instant); shares -
--- a count dated in the fiscal year (the latest, best link of the chain). A missing metric in a year that
--- has an annual report warns (test fundamentals_coverage_core_metric_present).
+-- a count dated in the fiscal year or up to four months after it (the latest, best link of the
+-- chain). A missing metric in a year that has an annual report warns (test
+-- fundamentals_coverage_core_metric_present).
 with versions as (
     select * from {{ ref('int_fundamentals_versions') }}
 ),
@@ -32,13 +33,15 @@ current_versions as (
         ) = 1
 ),
 
+-- a year has an annual report when an annual figure of it was published within six months of its end
+-- (10-K, 20-F, HKEX results); a prior-year comparative in a later report is not that year's report
 annual_reports as (
     select
         ticker,
         fiscal_year,
         max(period_end) as fiscal_year_end
     from versions
-    where period_kind = 'annual'
+    where period_kind = 'annual' and filed_date <= period_end + interval 6 month
     group by ticker, fiscal_year
 ),
 
@@ -86,7 +89,10 @@ share_counts as (
     select
         shares.ticker,
         'shares_outstanding' as metric,
-        {{ fiscal_year_of('shares.as_of_date', 'companies.fiscal_year_end_month') }} as fiscal_year,
+        -- a count dated up to four months after a year end (the cover page of that year's annual
+        -- report, a 20-F's count at the filing date) counts for that year
+        {{ fiscal_year_of('cast(shares.as_of_date - interval 4 month as date)', 'companies.fiscal_year_end_month') }}
+            as fiscal_year,
         shares.concept,
         shares.shares_basis as basis,
         case when shares.shares_basis = 'annual_report' then 'hkex' else 'sec' end as source,
