@@ -100,12 +100,17 @@ debt_components as (
         form,
         filed_date,
         max(case when component = 'long_term_debt' then value end) as long_term_debt,
-        max(case when component = 'long_term_debt_noncurrent' then value end) as long_term_debt_noncurrent,
+        -- noncurrent debt may be tagged in two pieces (BABA: bank loans + senior notes): their sum
+        sum(case when component in ('long_term_debt_noncurrent', 'notes_noncurrent') then value end)
+            as long_term_debt_noncurrent,
         max(case when component = 'long_term_debt_current' then value end) as long_term_debt_current,
         max(case when component = 'debt_current' then value end) as debt_current,
         max(case when component = 'short_term_borrowings' then value end) as short_term_borrowings,
         max(case when component = 'long_term_debt' then concept end) as long_term_debt_concept,
-        max(case when component = 'long_term_debt_noncurrent' then concept end) as long_term_debt_noncurrent_concept,
+        string_agg(
+            case when component in ('long_term_debt_noncurrent', 'notes_noncurrent') then concept end, ' + '
+            order by component, concept
+        ) as long_term_debt_noncurrent_concept,
         max(case when component = 'long_term_debt_current' then concept end) as long_term_debt_current_concept,
         max(case when component = 'debt_current' then concept end) as debt_current_concept,
         max(case when component = 'short_term_borrowings' then concept end) as short_term_borrowings_concept,
@@ -119,7 +124,8 @@ debt_components as (
     group by ticker, fiscal_year, fiscal_period, period_kind, period_end, currency, accession_number, form, filed_date
 ),
 
--- rule documented in seeds/_concept_map.yml (component): LongTermDebt already holds current maturities
+-- rule documented in seeds/_concept_map.yml (component): LongTermDebt already holds current maturities;
+-- notes_noncurrent counts as part of long_term_debt_noncurrent
 debt_assembled as (
     select
         *,
@@ -133,7 +139,10 @@ debt_assembled as (
         case
             when long_term_debt_concept is not null then short_term_borrowings_concept is not null
             when long_term_debt_noncurrent_concept is not null and debt_current_concept is not null then true
-            else long_term_debt_current_concept is not null or short_term_borrowings_concept is not null
+            else
+                long_term_debt_current_concept is not null
+                or short_term_borrowings_concept is not null
+                or long_term_debt_noncurrent_concept like '% + %'
         end as is_derived
     from debt_components
 ),
