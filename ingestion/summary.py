@@ -67,7 +67,8 @@ def print_summary(settings: Settings, *, run_ids: list[str], wall_seconds: float
         rows = {m: con.execute(f'SELECT count(*) FROM marts."{m}"').fetchone()[0] for m in marts}
         latest = con.execute(
             """
-            select g.basket, g.date, g.index_2022_11_30, g.market_cap_usd, g.is_sample
+            select g.basket, g.date, g.index_2022_11_30, g.market_cap_usd, g.is_sample, g.n_members,
+                   g.n_members_expected
             from marts.fct_basket_gap_daily g
             where g.date = (select max(date) from marts.fct_basket_gap_daily x where x.basket = g.basket)
             order by g.basket desc
@@ -84,8 +85,11 @@ def print_summary(settings: Settings, *, run_ids: list[str], wall_seconds: float
     for mart, n in rows.items():
         print(f"  marts.{mart:<32} {n:>10,}")
     print("basket index (2022-11-30 = 100, the day ChatGPT launched):")
-    for basket, day, index, cap, _ in latest:
-        print(f"  {basket}  {day}  index {index:8.1f}   market cap {cap / 1e12:6.2f} tn USD")
+    for basket, day, index, cap, _, members, expected in latest:
+        # an incomplete basket (a member without a market cap) has no index: say how many members it holds
+        index_text = f"index {index:8.1f}" if index is not None else "index      n/a"
+        cap_text = f"market cap {cap / 1e12:6.2f} tn USD" if cap is not None else "market cap n/a"
+        print(f"  {basket}  {day}  {index_text}   {cap_text}   ({members} of {expected} members)")
     if coverage:
         print(
             "fundamentals per company (years with an annual report that have the metric; anomalies are flagged, not withheld):"
