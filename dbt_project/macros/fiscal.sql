@@ -2,18 +2,31 @@
   Fiscal calendar helpers. A company's fiscal year is named after the calendar year in which it ENDS
   (universe.fiscal_year_end_month): with a March year end, the year ending 2023-03-31 is FY2023 and
   2022-06-30 falls in FY2023; with a June year end, 2022-09-30 is in FY2023.
-  Dates are taken as they are: 52/53-week years ending a few days into the next month are not supported
-  (no company in the universe has one); the test fundamentals_period_end_is_month_end flags them.
+  52/53-week calendars (NVIDIA: year ends on the last Sunday of January, quarters of 13 weeks end on
+  2021-05-02, 2021-08-01, 2021-10-31, 2022-01-30) are placed by each date's NOMINAL month end: a date in
+  the first week of a month stands for the previous month's end (2021-05-02 -> April), a date from the
+  24th on for its own month's end (2022-01-30 -> January). So the quarter's position in its fiscal
+  year comes from its dates and a year ending in late January is the fiscal year of that January.
 -#}
+
+{#- The month end a period date stands for (52/53-week calendars end up to a week either side of it);
+    dates from the 8th to the 23rd (cover-page share counts) are kept as they are. -#}
+{% macro nominal_date(date_expr) -%}
+    (case
+        when day({{ date_expr }}) <= 7 then last_day(cast({{ date_expr }} - interval 7 day as date))
+        when day({{ date_expr }}) >= 24 then last_day({{ date_expr }})
+        else cast({{ date_expr }} as date)
+    end)
+{%- endmacro %}
 
 {#- Fiscal year containing the date. -#}
 {% macro fiscal_year_of(date_expr, fye_month) -%}
-    cast(year({{ date_expr }}) + case when month({{ date_expr }}) > {{ fye_month }} then 1 else 0 end as integer)
+    cast(year({{ nominal_date(date_expr) }}) + case when month({{ nominal_date(date_expr) }}) > {{ fye_month }} then 1 else 0 end as integer)
 {%- endmacro %}
 
 {#- Month of the fiscal year the date falls in: 1 = first month after the year end, 12 = the year-end month. -#}
 {% macro fiscal_month_of(date_expr, fye_month) -%}
-    (((month({{ date_expr }}) - {{ fye_month }} - 1) % 12 + 12) % 12 + 1)
+    (((month({{ nominal_date(date_expr) }}) - {{ fye_month }} - 1) % 12 + 12) % 12 + 1)
 {%- endmacro %}
 
 {#- Fiscal quarter (1-4) the date falls in. -#}
@@ -21,12 +34,14 @@
     ((({{ fiscal_month_of(date_expr, fye_month) }}) - 1) // 3 + 1)
 {%- endmacro %}
 
-{#- True when the date is the last day of a fiscal quarter (a balance-sheet date). -#}
+{#- True when the date ends a fiscal quarter (a balance-sheet date), nominally (52/53-week calendars). -#}
 {% macro is_fiscal_quarter_end(date_expr, fye_month) -%}
-    ({{ date_expr }} = last_day({{ date_expr }}) and ({{ fiscal_month_of(date_expr, fye_month) }}) % 3 = 0)
+    ({{ nominal_date(date_expr) }} = last_day({{ nominal_date(date_expr) }})
+        and ({{ fiscal_month_of(date_expr, fye_month) }}) % 3 = 0)
 {%- endmacro %}
 
-{#- Whole months a duration covers (start and end inclusive): 91 days -> 3, 365 days -> 12. -#}
+{#- Whole months a duration covers (start and end inclusive): 91 days -> 3, 365 days -> 12; a 14-week
+    quarter (98 days) is 3 and a 53-week year (371 days) 12. -#}
 {% macro duration_months(start_expr, end_expr) -%}
     cast(round(date_diff('day', {{ start_expr }}, {{ end_expr }} + 1) / 30.4375) as integer)
 {%- endmacro %}
@@ -71,5 +86,22 @@
         when {{ months }} = 6 and {{ end_quarter }} = 2 then 'H1'
         when {{ months }} = 9 and {{ end_quarter }} = 3 then '9M'
         when {{ months }} = 12 and {{ end_quarter }} = 4 then 'FY'
+    end
+{%- endmacro %}
+
+{#- The link of the share-count chain a shares_outstanding version belongs to (int_shares_outstanding_versions). -#}
+{% macro shares_basis_of(source, concept, period_kind) -%}
+    case
+        when {{ source }} = 'hkex' then 'annual_report'
+        when {{ period_kind }} != 'instant' then 'weighted_average'
+        when {{ concept }} = 'EntityCommonStockSharesOutstanding' then 'cover'
+        else 'balance_sheet'
+    end
+{%- endmacro %}
+
+{#- Order of the chain: at the same as_of_date the cover page beats the balance sheet beats the weighted average. -#}
+{% macro shares_basis_rank(shares_basis) -%}
+    case {{ shares_basis }}
+        when 'cover' then 1 when 'annual_report' then 1 when 'balance_sheet' then 2 when 'weighted_average' then 3
     end
 {%- endmacro %}

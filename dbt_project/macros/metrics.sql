@@ -20,9 +20,10 @@
     (({{ amount }}) / ({{ units_per_usd }}))
 {%- endmacro %}
 
-{#- A share count known as of `as_of` restated to the day it is used:
-      × split factor(day) / split factor(as_of)   splits of the traded security in between
-      × ADS ratio(day) / ADS ratio(as_of)          ordinary-share subdivisions done by changing the
+{#- A share count restated from its basis date (the day it was FILED: a filing after a split states
+    earlier-dated counts on the new basis) to the day it is used:
+      × split factor(day) / split factor(basis)   splits of the traded security in between
+      × ADS ratio(day) / ADS ratio(basis)          ordinary-share subdivisions done by changing the
                                                     ADS ratio while the ADS price did not split
     Both factors are cumulative as of a date (int_split_factors, int_ads_ratios); for an ordinary
     listing the ADS ratio is 1 throughout. -#}

@@ -7,6 +7,59 @@ import duckdb
 from ingestion.config import Settings
 from ingestion.publish.serving import list_marts
 
+# metrics printed by name in the coverage line (the other core metrics are counted together)
+_NAMED = (("revenue", "revenue"), ("rd_expense", "rd"), ("shares_outstanding", "shares"))
+
+
+def coverage_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One line per company from marts.fct_fundamentals_coverage and marts.fct_fundamentals_anomalies.
+
+    e.g. ``GOOGL  2019-2025  revenue 7/7  rd 7/7  shares 7/7 (balance sheet)  other 42/42  anomalies 0``:
+    years with an annual report that have the metric / years with an annual report.
+    """
+    marts = set(list_marts(con))
+    if "fct_fundamentals_coverage" not in marts:
+        return []
+    rows = con.execute(
+        """
+        select ticker, min(fiscal_year), max(fiscal_year), metric,
+               count(*) filter (where is_present and has_annual_report),
+               count(*) filter (where has_annual_report),
+               string_agg(distinct basis, '/') filter (where is_present and metric = 'shares_outstanding'),
+               bool_or(basis = 'proxy')
+        from marts.fct_fundamentals_coverage
+        group by ticker, metric
+        order by ticker, metric
+        """
+    ).fetchall()
+    anomalies: dict[str, list[tuple[str, int]]] = {}
+    if "fct_fundamentals_anomalies" in marts:
+        for ticker, kind, n in con.execute(
+            "select ticker, anomaly, count(*) from marts.fct_fundamentals_anomalies group by all order by all"
+        ).fetchall():
+            anomalies.setdefault(ticker, []).append((kind, n))
+    by_ticker: dict[str, dict[str, tuple]] = {}
+    for ticker, first, last, metric, present, expected, basis, proxy in rows:
+        by_ticker.setdefault(ticker, {})[metric] = (first, last, present, expected, basis, proxy)
+    lines = []
+    for ticker, metrics in by_ticker.items():
+        first = min(m[0] for m in metrics.values())
+        last = max(m[1] for m in metrics.values())
+        parts = [f"{ticker:<8} {first}-{last}"]
+        for metric, label in _NAMED:
+            _, _, present, expected, basis, proxy = metrics.get(metric, (0, 0, 0, 0, None, False))
+            note = f" ({basis.replace('_', ' ')})" if basis else (" (proxy)" if proxy else "")
+            parts.append(f"{label} {present}/{expected}{note}")
+        others = [m for name, m in metrics.items() if name not in dict(_NAMED)]
+        parts.append(f"other {sum(m[2] for m in others)}/{sum(m[3] for m in others)}")
+        found = anomalies.get(ticker, [])
+        total = sum(n for _, n in found)
+        parts.append(
+            f"anomalies {total}" + (" (" + ", ".join(f"{k} {n}" for k, n in found) + ")" if found else "")
+        )
+        lines.append("  ".join(parts))
+    return lines
+
 
 def print_summary(settings: Settings, *, run_ids: list[str], wall_seconds: float) -> None:
     with duckdb.connect(str(settings.serving_db_path), read_only=True) as con:
@@ -14,13 +67,15 @@ def print_summary(settings: Settings, *, run_ids: list[str], wall_seconds: float
         rows = {m: con.execute(f'SELECT count(*) FROM marts."{m}"').fetchone()[0] for m in marts}
         latest = con.execute(
             """
-            select g.basket, g.date, g.index_2022_11_30, g.market_cap_usd, g.is_sample
+            select g.basket, g.date, g.index_2022_11_30, g.market_cap_usd, g.is_sample, g.n_members,
+                   g.n_members_expected
             from marts.fct_basket_gap_daily g
             where g.date = (select max(date) from marts.fct_basket_gap_daily x where x.basket = g.basket)
             order by g.basket desc
             """
         ).fetchall()
         secondary = secondary_facts_in_use(con, marts)
+        coverage = coverage_lines(con)
     sample = any(r[4] for r in latest)
     print()
     print(
@@ -31,8 +86,17 @@ def print_summary(settings: Settings, *, run_ids: list[str], wall_seconds: float
     for mart, n in rows.items():
         print(f"  marts.{mart:<32} {n:>10,}")
     print("basket index (2022-11-30 = 100, the day ChatGPT launched):")
-    for basket, day, index, cap, _ in latest:
-        print(f"  {basket}  {day}  index {index:8.1f}   market cap {cap / 1e12:6.2f} tn USD")
+    for basket, day, index, cap, _, members, expected in latest:
+        # an incomplete basket (a member without a market cap) has no index: say how many members it holds
+        index_text = f"index {index:8.1f}" if index is not None else "index      n/a"
+        cap_text = f"market cap {cap / 1e12:6.2f} tn USD" if cap is not None else "market cap n/a"
+        print(f"  {basket}  {day}  {index_text}   {cap_text}   ({members} of {expected} members)")
+    if coverage:
+        print(
+            "fundamentals per company (years with an annual report that have the metric; anomalies are flagged, not withheld):"
+        )
+        for line in coverage:
+            print(f"  {line}")
     if secondary is not None:
         facts, days = secondary
         print(

@@ -44,11 +44,11 @@ create table intermediate.int_market_cap_daily (
     shares_reported double, shares_as_of_date date, shares_filed_date date, shares_accession_number varchar,
     shares_split_factor double, shares_ads_factor double, shares_outstanding double, market_cap_local double,
     fx_units_per_usd double, fx_usd_per_unit double, fx_is_filled boolean, fx_source_date date,
-    market_cap_usd double, price_source_file varchar, is_sample boolean
+    market_cap_usd double, price_source_file varchar, is_sample boolean, shares_basis varchar
 );
 insert into intermediate.int_market_cap_daily
 select 'C', d, 10.0, 'USD', 1.0, cap / 10.0, date '2022-09-30', date '2022-10-15', 's1', 1.0, 1.0,
-       cap / 10.0, cap, 1.0, 1.0, false, d, cap, 'fixture', true
+       cap / 10.0, cap, 1.0, 1.0, false, d, cap, 'fixture', true, 'cover'
 from (values (date '2022-11-30', 500.0), (date '2023-03-20', 700.0), (date '2023-06-30', 700.0)) as t (d, cap);
 
 -- FY2022 figures in force from their filing on 2023-03-20 (TTM = the fiscal year)
@@ -76,6 +76,12 @@ from (values (date '2022-11-30'), (date '2023-03-20'), (date '2023-06-30')) as t
 -- curated HKEX figures (none for C): fct_valuation_daily flags the secondary ones it uses
 create table staging.stg_hkex__fundamentals (
     ticker varchar, metric varchar, period_end date, filed_date date, source_confidence varchar
+);
+
+-- no data anomalies (fct_valuation_daily flags rows from this mart)
+create table marts.fct_fundamentals_anomalies (
+    ticker varchar, metric varchar, fiscal_year integer, fiscal_period varchar, period_end date,
+    anomaly varchar, detail varchar, is_sample boolean
 );
 
 -- annual figures as fct_fundamentals holds them (value in CNY, value_usd at the year's average rate)

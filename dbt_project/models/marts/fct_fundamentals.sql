@@ -1,6 +1,7 @@
 -- Every version of every fundamental of every company, with when it was filed and when a later filing
 -- superseded it. "The value known on day d" = filed_date <= d and (superseded_date is null or
--- superseded_date > d). is_current_version marks the latest version of each period.
+-- superseded_date > d). is_current_version marks the latest version of each period. quality_flag names
+-- the data anomalies that touch the figure: it is published, flagged, not withheld.
 with versions as (
     select * from {{ ref('int_fundamentals_versions') }}
 ),
@@ -112,7 +113,17 @@ select
     -- SEC facts are the issuer's own filing; curated HKEX figures carry the confidence they were read with
     case when versions_in_order.source = 'sec' then 'official' else hkex_publications.source_confidence end
         as source_confidence,
-    hkex_publications.source_note
+    hkex_publications.source_note,
+    -- the data anomalies of this company that touch this figure (fct_fundamentals_anomalies); null = none
+    (
+        select string_agg(distinct anomalies.anomaly, ', ' order by anomalies.anomaly)
+        from {{ ref('fct_fundamentals_anomalies') }} as anomalies
+        where
+            anomalies.ticker = versions_in_order.ticker
+            and anomalies.metric = versions_in_order.metric
+            and anomalies.fiscal_year = versions_in_order.fiscal_year
+            and (anomalies.fiscal_period is null or anomalies.fiscal_period = versions_in_order.fiscal_period)
+    ) as quality_flag
 from versions_in_order
 left join period_average_rates
     on

@@ -174,6 +174,7 @@ select
     fx_is_filled,
     fx_source_date,
     shares_reported,
+    shares_basis,
     shares_split_factor,
     shares_ads_factor,
     shares_as_of_date,
@@ -200,5 +201,22 @@ select
     balance_sheet_accession_number,
     price_source_file,
     secondary_inputs,
-    secondary_inputs is not null as uses_secondary_figure
+    secondary_inputs is not null as uses_secondary_figure,
+    -- data anomalies of this company in the periods behind the row: the TTM window, the balance sheet,
+    -- the share count (fct_fundamentals_anomalies); null = none
+    (
+        select string_agg(distinct anomalies.anomaly, ', ' order by anomalies.anomaly)
+        from {{ ref('fct_fundamentals_anomalies') }} as anomalies
+        where
+            anomalies.ticker = valued.ticker
+            and (
+                (
+                    anomalies.metric in {{ flow_metrics_sql() }}
+                    and anomalies.period_end > valued.ttm_period_end - interval 1 year
+                    and anomalies.period_end <= valued.ttm_period_end
+                )
+                or (anomalies.metric in {{ balance_metrics_sql() }} and anomalies.period_end = valued.balance_sheet_period_end)
+                or (anomalies.metric = 'shares_outstanding' and anomalies.period_end = valued.shares_as_of_date)
+            )
+    ) as quality_flag
 from valued

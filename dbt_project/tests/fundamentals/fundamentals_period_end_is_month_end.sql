@@ -1,8 +1,8 @@
 {{ config(severity='warn') }}
--- Fiscal periods are computed on calendar months (macros/fiscal.sql). A flow or balance ending on
--- another day than a month end means a 52/53-week fiscal year, which those macros do not place
--- correctly: warn so a new company with such a calendar is noticed. Cover-page share counts (BAL)
--- are dated any day and are not checked.
+-- Fiscal periods are computed on nominal month ends (macros/fiscal.sql): a 52/53-week calendar ends
+-- within a week of a month end and is placed by it. A flow or balance ending further from a month end
+-- is a calendar those macros do not place: warn so it is noticed. Share counts (cover pages) are
+-- dated any day and are not checked.
 select
     ticker,
     metric,
@@ -13,6 +13,6 @@ select
     accession_number
 from {{ ref('int_fundamentals_versions') }}
 where
-    (fiscal_period != 'BAL' and period_end != last_day(period_end))
+    (fiscal_period != 'BAL' and {{ nominal_date('period_end') }} != last_day({{ nominal_date('period_end') }}))
     -- a balance between quarter ends is a balance-sheet date off the month grid
     or (fiscal_period = 'BAL' and metric != 'shares_outstanding')

@@ -1,8 +1,10 @@
-{{ config(severity='error') }}
+{{ config(severity='warn') }}
 -- The four current quarters of a flow add up to the current FY figure. Q4 (and for cash flows Q2, Q3)
 -- are derived from year-to-date figures, so this checks that the REPORTED three-month quarters agree
 -- with the reported year-to-date figures. Tolerance 0.1% of the year: filings round each quarter to the
 -- nearest million, which moves a sum by a few millions at most on a year of billions.
+-- A data anomaly of one company: warn (kept in audit.check_results), the year's rows are flagged
+-- (quality_flag quarters_do_not_sum, fct_fundamentals_anomalies) and the rest publishes.
 with current_flows as (
     select *
     from {{ ref('fct_fundamentals') }}

@@ -1,5 +1,7 @@
+{{ config(severity='warn') }}
 -- The index is defined against 2022-11-30: every basket must have that day, with exactly 100 (a basket
--- missing the base day, or incomplete on it, has no index at all).
+-- missing the base day, or incomplete on it, has no index at all). Warn: a member without a market cap
+-- on the base day is one company's data gap (fct_fundamentals_anomalies), not a reason to publish nothing.
 with
 
 baskets as (

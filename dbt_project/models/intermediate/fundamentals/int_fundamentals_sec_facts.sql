@@ -88,14 +88,46 @@ mapped_facts as (
         or (mapping.metric != 'shares_outstanding' and facts.unit = companies.reporting_currency)
 ),
 
+-- how the filer names its fiscal years against the calendar rule (fiscal_year_of): the most common
+-- difference, over its annual reports, between the fy the report states and the year its own
+-- (latest) twelve-month period is placed in. 0 for nearly every filer.
+annual_report_years as (
+    select
+        ticker,
+        accession_number,
+        any_value(filing_fiscal_year) as filing_fiscal_year,
+        max(period_end) as period_end,
+        any_value(fiscal_year_end_month) as fiscal_year_end_month
+    from mapped_facts
+    where
+        filing_fiscal_period = 'FY'
+        and filing_fiscal_year is not null
+        and not is_instant
+        and {{ duration_months('period_start', 'period_end') }} = 12
+    group by ticker, accession_number
+),
+
+fiscal_year_naming as (
+    select
+        ticker,
+        mode(filing_fiscal_year - {{ fiscal_year_of('period_end', 'fiscal_year_end_month') }}) as year_offset
+    from annual_report_years
+    group by ticker
+),
+
 with_period_shape as (
     select
-        *,
+        mapped_facts.*,
         case when not is_instant then {{ duration_months('period_start', 'period_end') }} end as months_covered,
-        {{ fiscal_year_of('period_end', 'fiscal_year_end_month') }} as period_fiscal_year,
+        {{ fiscal_year_of('period_end', 'fiscal_year_end_month') }}
+        -- a calendar slip of more than a year is a wrong fy in the data, not a naming convention
+        + case when abs(fiscal_year_naming.year_offset) = 1 then fiscal_year_naming.year_offset else 0 end
+            as period_fiscal_year,
         {{ fiscal_quarter_of('period_end', 'fiscal_year_end_month') }} as end_quarter,
         {{ is_fiscal_quarter_end('period_end', 'fiscal_year_end_month') }} as ends_on_quarter_end
     from mapped_facts
+    left join fiscal_year_naming
+        on fiscal_year_naming.ticker = mapped_facts.ticker
 ),
 
 classified as (
@@ -133,5 +165,9 @@ from classified
 where
     -- other shapes (two-month stubs, multi-year totals, twelve months ending mid-year) are no period aigap reports
     period_kind is not null
-    -- flows are durations, balances and share counts are instants
-    and (metric in {{ flow_metrics_sql() }}) = (period_kind != 'instant')
+    -- flows are durations, balances are instants; share counts are instants (cover page, balance sheet)
+    -- or the weighted average of a period (the last link of the share-count chain)
+    and (
+        metric = 'shares_outstanding'
+        or (metric in {{ flow_metrics_sql() }}) = (period_kind != 'instant')
+    )

@@ -35,9 +35,10 @@ per_filing_and_period as (
         count(*) as n_facts,
         count(distinct value) as n_distinct_values,
         case
-            -- companyfacts drops the share-class dimension: one fact per class, all for the same date
-            -- and filing (Alphabet: classes A, B, C), so the company's count is their sum
-            when metric = 'shares_outstanding' then sum(value)
+            -- a cover page states one count per class; where companyfacts keeps them without the class
+            -- dimension they are several facts of the same date and filing, so the count is their sum
+            -- (balance-sheet and weighted-average counts are one all-class number, like any concept)
+            when metric = 'shares_outstanding' and concept = 'EntityCommonStockSharesOutstanding' then sum(value)
             -- any other concept is one number per filing and period; a repeat is the same number
             when count(distinct value) = 1 then min(value)
         end as value,
@@ -49,12 +50,41 @@ per_filing_and_period as (
         period_start, period_end, unit, accession_number, form, filed_date
 ),
 
+-- every metric but total_debt: one concept per filing and period, or (a company row of the concept map
+-- with components, e.g. BABA's capex = other property and equipment + land use rights) the sum of the
+-- components the filing tagged, a number aigap computes (is_derived)
 single_concept_metrics as (
     select
-        * exclude (component),
-        false as is_derived
+        ticker,
+        metric,
+        string_agg(concept, ' + ' order by component nulls first, concept) as concept,
+        bool_or(is_proxy) as is_proxy,
+        fiscal_year,
+        fiscal_period,
+        period_kind,
+        period_start,
+        period_end,
+        currency,
+        accession_number,
+        form,
+        filed_date,
+        sum(n_facts) as n_facts,
+        max(n_distinct_values) as n_distinct_values,
+        case
+            -- a component whose facts disagree makes the sum unknown, not smaller
+            when count(*) filter (where value is null) > 0 then null
+            when count(component) > 0 then sum(value)
+            -- no components: one concept per filing and period (two of equal priority must agree)
+            when count(distinct value) = 1 then min(value)
+        end as value,
+        bool_or(is_sample) as is_sample,
+        min(source_file) as source_file,
+        count(component) > 1 as is_derived
     from per_filing_and_period
     where metric != 'total_debt'
+    group by
+        ticker, metric, fiscal_year, fiscal_period, period_kind, period_start, period_end, currency,
+        accession_number, form, filed_date
 ),
 
 -- total_debt, per filing and balance-sheet date, from the components the filing tagged
@@ -70,12 +100,17 @@ debt_components as (
         form,
         filed_date,
         max(case when component = 'long_term_debt' then value end) as long_term_debt,
-        max(case when component = 'long_term_debt_noncurrent' then value end) as long_term_debt_noncurrent,
+        -- noncurrent debt may be tagged in two pieces (BABA: bank loans + senior notes): their sum
+        sum(case when component in ('long_term_debt_noncurrent', 'notes_noncurrent') then value end)
+            as long_term_debt_noncurrent,
         max(case when component = 'long_term_debt_current' then value end) as long_term_debt_current,
         max(case when component = 'debt_current' then value end) as debt_current,
         max(case when component = 'short_term_borrowings' then value end) as short_term_borrowings,
         max(case when component = 'long_term_debt' then concept end) as long_term_debt_concept,
-        max(case when component = 'long_term_debt_noncurrent' then concept end) as long_term_debt_noncurrent_concept,
+        string_agg(
+            case when component in ('long_term_debt_noncurrent', 'notes_noncurrent') then concept end, ' + '
+            order by component, concept
+        ) as long_term_debt_noncurrent_concept,
         max(case when component = 'long_term_debt_current' then concept end) as long_term_debt_current_concept,
         max(case when component = 'debt_current' then concept end) as debt_current_concept,
         max(case when component = 'short_term_borrowings' then concept end) as short_term_borrowings_concept,
@@ -89,7 +124,8 @@ debt_components as (
     group by ticker, fiscal_year, fiscal_period, period_kind, period_end, currency, accession_number, form, filed_date
 ),
 
--- rule documented in seeds/_concept_map.yml (component): LongTermDebt already holds current maturities
+-- rule documented in seeds/_concept_map.yml (component): LongTermDebt already holds current maturities;
+-- notes_noncurrent counts as part of long_term_debt_noncurrent
 debt_assembled as (
     select
         *,
@@ -103,7 +139,10 @@ debt_assembled as (
         case
             when long_term_debt_concept is not null then short_term_borrowings_concept is not null
             when long_term_debt_noncurrent_concept is not null and debt_current_concept is not null then true
-            else long_term_debt_current_concept is not null or short_term_borrowings_concept is not null
+            else
+                long_term_debt_current_concept is not null
+                or short_term_borrowings_concept is not null
+                or long_term_debt_noncurrent_concept like '% + %'
         end as is_derived
     from debt_components
 ),

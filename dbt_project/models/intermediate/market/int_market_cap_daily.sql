@@ -1,6 +1,10 @@
 -- Market capitalisation of each company on each of its own trading days (its listing's price rows):
 --   unadjusted close × ordinary shares outstanding known that day (restated by splits and ADS ratio
---   changes since the count's as_of_date) ÷ ordinary shares per traded unit × FX to USD.
+--   changes since the count was FILED) ÷ ordinary shares per traded unit × FX to USD.
+-- A count is on the basis of its filing date, not of its as_of_date: a filing made after a split
+-- states even its earlier-dated counts on the new basis (Alphabet's 10-Q filed 2022-07-26, after the
+-- 2022-07-18 20:1 split, gives about 13 bn shares at 2022-06-30), so restating from the as_of_date
+-- would split them twice.
 -- A day before any share count was filed keeps its row with a null market cap.
 with
 
@@ -32,6 +36,7 @@ with_shares as (
         prices.*,
         shares.as_of_date as shares_as_of_date,
         shares.shares as shares_reported,
+        shares.shares_basis,
         shares.filed_date as shares_filed_date,
         shares.accession_number as shares_accession_number,
         shares.is_sample as shares_is_sample
@@ -46,9 +51,9 @@ with_factors as (
     select
         with_shares.*,
         split_at_day.cumulative_factor as split_factor_at_day,
-        split_at_as_of.cumulative_factor as split_factor_at_as_of,
+        split_at_filing.cumulative_factor as split_factor_at_filing,
         ads_at_day.ordinary_shares_per_ads as ads_ratio,
-        ads_at_as_of.ordinary_shares_per_ads as ads_ratio_at_as_of,
+        ads_at_filing.ordinary_shares_per_ads as ads_ratio_at_filing,
         fx.units_per_usd as fx_units_per_usd,
         fx.is_filled as fx_is_filled,
         fx.source_date as fx_source_date,
@@ -59,21 +64,21 @@ with_factors as (
             with_shares.ticker = split_at_day.ticker
             and with_shares.date >= split_at_day.date
             and with_shares.date < split_at_day.valid_until
-    left join {{ ref('int_split_factors') }} as split_at_as_of
+    left join {{ ref('int_split_factors') }} as split_at_filing
         on
-            with_shares.ticker = split_at_as_of.ticker
-            and with_shares.shares_as_of_date >= split_at_as_of.date
-            and with_shares.shares_as_of_date < split_at_as_of.valid_until
+            with_shares.ticker = split_at_filing.ticker
+            and with_shares.shares_filed_date >= split_at_filing.date
+            and with_shares.shares_filed_date < split_at_filing.valid_until
     left join {{ ref('int_ads_ratios') }} as ads_at_day
         on
             with_shares.ticker = ads_at_day.ticker
             and with_shares.date >= ads_at_day.valid_from
             and with_shares.date < ads_at_day.valid_until
-    left join {{ ref('int_ads_ratios') }} as ads_at_as_of
+    left join {{ ref('int_ads_ratios') }} as ads_at_filing
         on
-            with_shares.ticker = ads_at_as_of.ticker
-            and with_shares.shares_as_of_date >= ads_at_as_of.valid_from
-            and with_shares.shares_as_of_date < ads_at_as_of.valid_until
+            with_shares.ticker = ads_at_filing.ticker
+            and with_shares.shares_filed_date >= ads_at_filing.valid_from
+            and with_shares.shares_filed_date < ads_at_filing.valid_until
     left join {{ ref('int_fx_daily') }} as fx
         on
             with_shares.date = fx.date
@@ -83,8 +88,8 @@ with_factors as (
 restated as (
     select
         *,
-        {{ restate_shares('shares_reported', 'split_factor_at_day', 'split_factor_at_as_of',
-                          'ads_ratio', 'ads_ratio_at_as_of') }} as shares_outstanding,
+        {{ restate_shares('shares_reported', 'split_factor_at_day', 'split_factor_at_filing',
+                          'ads_ratio', 'ads_ratio_at_filing') }} as shares_outstanding,
         {{ units_per_usd('trading_currency', 'fx_units_per_usd') }} as trading_units_per_usd
     from with_factors
 ),
@@ -103,11 +108,12 @@ select
     trading_currency,
     ads_ratio,
     shares_reported,
+    shares_basis,
     shares_as_of_date,
     shares_filed_date,
     shares_accession_number,
-    split_factor_at_day / split_factor_at_as_of as shares_split_factor,
-    ads_ratio / ads_ratio_at_as_of as shares_ads_factor,
+    split_factor_at_day / split_factor_at_filing as shares_split_factor,
+    ads_ratio / ads_ratio_at_filing as shares_ads_factor,
     shares_outstanding,
     market_cap_local,
     trading_units_per_usd as fx_units_per_usd,
