@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
 
-.PHONY: help install manifest run test dev check bench report sample clean
+.PHONY: help install manifest run test dev check bench report dashboard sample clean
 
 help:
 	@echo "make run     materialize every asset on the bundled sample, run every check, publish serving"
@@ -19,6 +19,7 @@ help:
 	@echo "make dev     the Dagster UI on http://127.0.0.1:3000"
 	@echo "make check   ruff (lint + format check) and sqlfluff (dbt SQL)"
 	@echo "make report  charts and the HTML page from the serving file (also part of make run)"
+	@echo "make dashboard  the Evidence dashboard from the serving file, as a static site in \$$AIGAP_HOME/dashboard/"
 	@echo "make bench   benchmarks that print figures"
 	@echo "make sample  regenerate the bundled sample (deterministic)"
 
@@ -53,6 +54,11 @@ check: .venv/.installed
 
 report: .venv/.installed
 	$(RUN) python -m ingestion.report
+
+# The Evidence dashboard (dashboard/): npm ci when node_modules is stale, then a static site built
+# from the published serving file only.
+dashboard: .venv/.installed
+	$(RUN) python -m ingestion.dashboard
 
 bench: $(MANIFEST)
 	$(RUN) python bench/run_all.py
