@@ -19,7 +19,7 @@ help:
 	@echo "make dev     the Dagster UI on http://127.0.0.1:3000"
 	@echo "make check   ruff (lint + format check) and sqlfluff (dbt SQL)"
 	@echo "make report  charts and the HTML page from the serving file (also part of make run)"
-	@echo "make dashboard  the Evidence dashboard from the serving file, as a static site in \$$AIGAP_HOME/dashboard/"
+	@echo "make dashboard  the dashboard (Observable Framework) from the serving file, as a static site in \$$AIGAP_HOME/dashboard/"
 	@echo "make bench   benchmarks that print figures"
 	@echo "make sample  regenerate the bundled sample (deterministic)"
 
@@ -55,7 +55,7 @@ check: .venv/.installed
 report: .venv/.installed
 	$(RUN) python -m ingestion.report
 
-# The Evidence dashboard (dashboard/): npm ci when node_modules is stale, then a static site built
+# The dashboard (dashboard/, Observable Framework): npm ci when node_modules is stale, then a static site built
 # from the published serving file only.
 dashboard: .venv/.installed
 	$(RUN) python -m ingestion.dashboard

@@ -1,14 +1,18 @@
-"""Build the analysts' dashboard (Evidence, ``dashboard/``) as a static site from the serving file.
+"""Build the analysts' dashboard (Observable Framework, ``dashboard/``) as a static site.
 
 ``python -m ingestion.dashboard`` (``make dashboard``) writes ``$AIGAP_HOME/dashboard/``: one
-``index.html`` per page, plus the Parquet extracts the pages read in the browser (DuckDB-WASM).
+``index.html`` per page, with its charts (Observable Plot, SVG) and the JSON extracts they plot.
 
-It reads the published serving file only, through a hard link taken at the start (a copy when
-the link cannot be made): a run that publishes a new file meanwhile renames over the path, not
-over the linked inode, so every query of one build sees the same version. Evidence's DuckDB
-driver (node, DuckDB 1.x) opens it read-only, which is why the serving file is written in a 1.x
-storage version. The site replaces the previous one by renames, so a browser never gets half a
+Data comes from the published serving file only: a hard link to it is taken at the start (a copy
+when the link cannot be made), so a run that publishes a new file meanwhile renames over the path,
+not over the linked inode, and every extract of one build is of the same version. Each
+``dashboard/queries/<name>.sql`` runs against it read-only and is written to
+``dashboard/src/data/<name>.json`` by DuckDB; then ``observable build`` renders the pages of
+``dashboard/src/``. The site replaces the previous one by renames, so a browser never gets half a
 build. Builds in one checkout are serialised by a lock on ``dashboard/.build.lock``.
+
+Evidence was tried first and dropped: its DuckDB-WASM (>= 1.29, which its SQL needs) fetches the
+Parquet extension from extensions.duckdb.org, at build time and in the browser, and hangs offline.
 """
 
 from __future__ import annotations
@@ -24,12 +28,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from ingestion.config import load_settings
 
 log = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dashboard"
-SOURCE_DIR = PROJECT_DIR / "sources" / "aigap"
+QUERIES_DIR = PROJECT_DIR / "queries"
+DATA_DIR = PROJECT_DIR / "src" / "data"
+# A mart another part of the warehouse may not publish yet: its page falls back to a query of its own.
+FALLBACKS = {"fundamentals_coverage": ("marts", "fct_fundamentals_coverage")}
 
 
 @dataclass
@@ -38,6 +47,7 @@ class DashboardBuild:
     pages: list[Path] = field(default_factory=list)
     seconds: float = 0.0
     npm_seconds: float = 0.0
+    rows: dict[str, int] = field(default_factory=dict)  # rows per data extract
 
 
 class DashboardError(RuntimeError):
@@ -45,13 +55,12 @@ class DashboardError(RuntimeError):
 
 
 def _run(cmd: list[str], env: dict[str, str], step: str) -> None:
-    proc = subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        cmd, cwd=PROJECT_DIR, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True
+    )
     if proc.returncode != 0:
         out = (proc.stdout + proc.stderr)[-4000:]
         raise DashboardError(f"dashboard {step} failed ({' '.join(cmd)}, exit {proc.returncode}):\n{out}")
-    # Evidence reports a failed source query on stdout and carries on: that would be an empty page.
-    if step == "sources" and "Error" in proc.stdout + proc.stderr:
-        raise DashboardError(f"dashboard sources: a query failed:\n{(proc.stdout + proc.stderr)[-4000:]}")
 
 
 def ensure_node_modules() -> float:
@@ -90,8 +99,39 @@ def _swap_in(built: Path, site: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def extract_data(snapshot: Path, data_dir: Path) -> dict[str, int]:
+    """Run every query of ``dashboard/queries`` on the serving file; write ``<name>.json`` (rows)."""
+    shutil.rmtree(data_dir, ignore_errors=True)  # extracts of an earlier build must not survive
+    data_dir.mkdir(parents=True)
+    rows = {}
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        for query in sorted(QUERIES_DIR.glob("*.sql")):
+            name = query.stem
+            if name.endswith("_fallback"):
+                continue
+            if name in FALLBACKS and not _has_table(con, *FALLBACKS[name]):
+                query = query.with_name(f"{name}_fallback.sql")
+            sql = query.read_text().strip().rstrip(";")
+            target = data_dir / f"{name}.json"
+            try:
+                con.execute(f"COPY ({sql}) TO '{target}' (FORMAT json, ARRAY true)")
+                rows[name] = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+            except duckdb.Error as exc:
+                raise DashboardError(f"dashboard query {query} failed on {snapshot}: {exc}") from exc
+    return rows
+
+
 def build_dashboard(serving_db: Path, site: Path) -> DashboardBuild:
-    """Build the Evidence site from ``serving_db`` into ``site`` (each page a folder with index.html)."""
+    """Build the dashboard from ``serving_db`` into ``site`` (each page a folder with index.html)."""
     if not serving_db.is_file():
         raise DashboardError(f"no serving file at {serving_db}: run `make run` first")
     started = time.monotonic()
@@ -103,22 +143,16 @@ def build_dashboard(serving_db: Path, site: Path) -> DashboardBuild:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         try:
-            snapshot = _snapshot(serving_db, work)
-            env = dict(os.environ)
-            # The driver joins this to the source folder, so it must be relative to it.
-            env["EVIDENCE_SOURCE__aigap__filename"] = os.path.relpath(snapshot, SOURCE_DIR)
-            env["SEND_ANONYMOUS_USAGE_STATS"] = "no"  # Evidence's telemetry: no network here
-            env.setdefault("NODE_ENV", "production")
-            # Extracts of an earlier build must not survive into this one.
-            shutil.rmtree(PROJECT_DIR / ".evidence" / "template" / "static" / "data", ignore_errors=True)
-            evidence = str(PROJECT_DIR / "node_modules" / ".bin" / "evidence")
-            _run([evidence, "sources"], env, "sources")
-            _run([evidence, "build"], env, "build")
-            _swap_in(PROJECT_DIR / "build", site)
+            rows = extract_data(_snapshot(serving_db, work), DATA_DIR)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+        env = dict(os.environ)
+        env["OBSERVABLE_TELEMETRY_DISABLE"] = "true"  # no network here, and none wanted
+        shutil.rmtree(PROJECT_DIR / "dist", ignore_errors=True)
+        _run([str(PROJECT_DIR / "node_modules" / ".bin" / "observable"), "build"], env, "build")
+        _swap_in(PROJECT_DIR / "dist", site)
     pages = sorted(site.rglob("index.html"))
-    result = DashboardBuild(site, pages, time.monotonic() - started, npm_seconds)
+    result = DashboardBuild(site, pages, time.monotonic() - started, npm_seconds, rows)
     log.info("dashboard: %d pages in %s, built in %.1fs", len(pages), site, result.seconds)
     return result
 

@@ -87,7 +87,6 @@ def generate_dbt_docs(serving_db: Path, out_dir: Path, database_alias: str = "ai
             "docs",
             "generate",
             "--static",
-            "--no-compile",
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",

@@ -112,8 +112,10 @@ def _create_quality_views(con: duckdb.DuckDBPyConnection) -> None:
     ]
     con.execute("CREATE SCHEMA IF NOT EXISTS audit")
     if tables:
+        # a table with nothing kept out still shows, with reason null and n_rows 0
         parts = [
-            f"SELECT '{t}' AS table_name, reason, count(*) AS n_rows FROM quarantine.{_quote(t)} GROUP BY reason"
+            f"SELECT '{t}' AS table_name, reason, count(*) AS n_rows FROM quarantine.{_quote(t)} GROUP BY reason "
+            f"UNION ALL SELECT '{t}', NULL, 0 WHERE NOT EXISTS (SELECT 1 FROM quarantine.{_quote(t)})"
             for t in tables
         ]
         body = "\nUNION ALL\n".join(parts)
@@ -144,14 +146,20 @@ def write_serving_copy(db_path: Path, target: Path, storage_version: str = SERVI
     with duckdb.connect(str(db_path)) as con:
         con.execute("CHECKPOINT")
         source = con.execute("SELECT current_database()").fetchone()[0]
-        con.execute(f"ATTACH '{target}' AS serving_copy (STORAGE_VERSION '{storage_version}')")
+        path = str(target).replace("'", "''")
+        con.execute(f"ATTACH '{path}' AS serving_copy (STORAGE_VERSION '{storage_version}')")
         try:
             con.execute(f"COPY FROM DATABASE {_quote(source)} TO serving_copy")
             con.execute("USE serving_copy")
-            con.execute(MACROS_SQL)
+            try:
+                con.execute(MACROS_SQL)
+            except duckdb.Error as exc:  # DuckDB binds a macro when it is created
+                raise RuntimeError(
+                    f"the analysts' macros (ingestion/serving_macros.sql) no longer fit the marts: {exc}"
+                ) from exc
             _create_quality_views(con)
-            con.execute(f"USE {_quote(source)}")
         finally:
+            con.execute(f"USE {_quote(source)}")
             con.execute("DETACH serving_copy")
     with open(target, "rb+") as fh:
         os.fsync(fh.fileno())

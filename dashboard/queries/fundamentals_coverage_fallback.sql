@@ -1,7 +1,6 @@
--- Run by Evidence's DuckDB driver before every query of this source; a failing statement is
--- skipped. fundamentals_coverage: derived from marts.fct_fundamentals (current annual values),
--- then replaced by marts.fct_fundamentals_coverage where the serving file holds that mart.
-create or replace temp view fundamentals_coverage as
+-- Coverage derived from marts.fct_fundamentals, for a serving file without marts.fct_fundamentals_coverage:
+-- every company x fiscal year x metric it ever reports, present when a current annual figure (or a
+-- fiscal-year-end balance) exists.
 with current_annual as (
     select
         ticker,
@@ -38,16 +37,5 @@ left join current_annual
     on
         current_annual.ticker = grid.ticker
         and current_annual.fiscal_year = grid.fiscal_year
-        and current_annual.metric = grid.metric;
-
-create or replace temp view fundamentals_coverage as
-select
-    ticker,
-    fiscal_year,
-    metric,
-    is_present,
-    basis,
-    source,
-    'marts.fct_fundamentals_coverage' as coverage_source,
-    is_sample
-from marts.fct_fundamentals_coverage;
+        and current_annual.metric = grid.metric
+order by grid.ticker, grid.fiscal_year, grid.metric
