@@ -1,14 +1,17 @@
--- Whether each page's mart holds sample rows: the pages say SAMPLE DATA when it does.
+-- Whether each page's marts hold sample rows (the home page lists them; data quality speaks for all).
 select 'baskets' as page, coalesce(bool_or(is_sample), false) as is_sample from marts.fct_basket_gap_daily
 union all
-select 'ev_to_rd', coalesce(bool_or(is_sample), false) from marts.fct_valuation_daily
+select
+    'valuation',
+    coalesce(bool_or(is_sample), false)
+from (
+    select is_sample from marts.fct_valuation_daily
+    union all
+    select is_sample from marts.fct_return_on_research
+)
 union all
-select 'return_on_research', coalesce(bool_or(is_sample), false) from marts.fct_return_on_research
+select 'compute-access', coalesce(bool_or(is_sample), false) from marts.fct_compute_access_gap
 union all
-select 'compute_access', coalesce(bool_or(is_sample), false) from marts.fct_compute_access_gap
+select 'event-study', coalesce(bool_or(is_sample), false) from marts.fct_event_study
 union all
-select 'event_study', coalesce(bool_or(is_sample), false) from marts.fct_event_study
-union all
-select 'fundamentals', coalesce(bool_or(is_sample), false) from marts.fct_fundamentals
-union all
-select 'quality', coalesce(bool_or(is_sample), false) from marts.fct_valuation_daily
+select 'fundamentals-coverage', coalesce(bool_or(is_sample), false) from marts.fct_fundamentals
