@@ -49,8 +49,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-# The temporary names used below: ".<name>.<pid>.tmp".
-_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.tmp$")
+# The temporary names used below: ".<name>.<pid>.tmp", and the WAL DuckDB keeps beside the serving
+# copy while it writes it (".<name>.<pid>.tmp.wal").
+_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.tmp(\.wal)?$")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -97,6 +98,35 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create each macro of serving_macros.sql whose marts the warehouse has.
+
+    DuckDB binds a macro when it is created, so a macro that no longer fits its mart's columns
+    stops the publish with the reason; a warehouse without the mart (a partial one) goes without.
+    """
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'marts'"
+        ).fetchall()
+    }
+    for statement in (part.strip() for part in MACROS_SQL.split(";")):
+        if "CREATE" not in statement:
+            continue
+        name = re.search(r"MACRO\s+(\w+)", statement).group(1)
+        missing = sorted(set(re.findall(r"marts\.(\w+)", statement)) - have)
+        if missing:
+            log.warning("macro %s not created: the warehouse has no %s", name, ", ".join(missing))
+            continue
+        try:
+            con.execute(statement)
+        except duckdb.Error as exc:
+            raise RuntimeError(
+                f"macro {name} (ingestion/serving_macros.sql) no longer fits the marts: {exc}"
+            ) from exc
+
+
 def _create_quality_views(con: duckdb.DuckDBPyConnection) -> None:
     """Views over audit and quarantine for analysts and the dashboard's data-quality page.
 
@@ -141,6 +171,7 @@ def write_serving_copy(db_path: Path, target: Path, storage_version: str = SERVI
     """Copy every schema, table, view and sequence of ``db_path`` into a new file ``target``
     written in ``storage_version``, add the analysts' macros, and fsync it."""
     target.unlink(missing_ok=True)
+    target.with_name(target.name + ".wal").unlink(missing_ok=True)
     # The same connection settings as the run's own (read-write), so an instance the run's
     # process still holds is shared rather than refused.
     with duckdb.connect(str(db_path)) as con:
@@ -151,12 +182,7 @@ def write_serving_copy(db_path: Path, target: Path, storage_version: str = SERVI
         try:
             con.execute(f"COPY FROM DATABASE {_quote(source)} TO serving_copy")
             con.execute("USE serving_copy")
-            try:
-                con.execute(MACROS_SQL)
-            except duckdb.Error as exc:  # DuckDB binds a macro when it is created
-                raise RuntimeError(
-                    f"the analysts' macros (ingestion/serving_macros.sql) no longer fit the marts: {exc}"
-                ) from exc
+            _create_macros(con)
             _create_quality_views(con)
         finally:
             con.execute(f"USE {_quote(source)}")

@@ -1,4 +1,5 @@
 -- Analysts' helpers, created in the published serving file (schema main) by ingestion/serving.py.
+-- Statements end with a semicolon and hold no other one (ingestion/serving.py splits them on it).
 -- Table macros: call them in FROM, e.g. SELECT * FROM fundamentals_as_of(DATE '2023-06-30').
 -- Both are point in time: nothing filed or traded after the day asked for is used.
 
@@ -24,7 +25,7 @@ FROM known;
 
 -- Each company's valuation on day: its row of marts.fct_valuation_daily for that day, or, when it
 -- did not trade that day (weekend, its exchange's holiday), its last trading day before it.
--- valuation_date is the day the row is from; days_stale how many calendar days before `day` it is.
+-- valuation_date is the day the row is from, days_stale how many calendar days before `day` it is.
 CREATE OR REPLACE MACRO valuation_on(day) AS TABLE
 SELECT
     CAST(day AS DATE) AS requested_date,
