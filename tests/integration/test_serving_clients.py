@@ -39,7 +39,7 @@ def uv_command() -> list[str]:
     found = shutil.which("uv")
     if found:
         return [found]
-    return [sys.executable, "-m", "uv"]  # `make install` puts uv in the Python it runs when missing
+    return ["python3", "-m", "uv"]  # where `make install` puts uv when it is missing (the Makefile's UV)
 
 
 def client_cmd(requirement: str, *args: str) -> list[str]:
