@@ -111,9 +111,8 @@ def _create_macros(con: duckdb.DuckDBPyConnection) -> None:
             "AND schema_name = 'marts'"
         ).fetchall()
     }
-    for statement in (part.strip() for part in MACROS_SQL.split(";")):
-        if "CREATE" not in statement:
-            continue
+    for parsed in con.extract_statements(MACROS_SQL):  # DuckDB's own parser splits the file
+        statement = parsed.query
         name = re.search(r"MACRO\s+(\w+)", statement).group(1)
         missing = sorted(set(re.findall(r"marts\.(\w+)", statement)) - have)
         if missing:
