@@ -9,7 +9,7 @@ RUN := $(UV) run --frozen
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
 
-.PHONY: help install manifest run test test-fast dev check bench report sample clean
+.PHONY: help install manifest run test test-fast dev check bench report dashboard dbt-docs sample clean
 
 help:
 	@echo "make run     materialize every asset on the bundled sample, run every check, publish serving"
@@ -18,6 +18,8 @@ help:
 	@echo "make test-fast  the quick loop: every test not marked slow"
 	@echo "make check   ruff (lint + format check), sqlfluff (dbt templater) and dg check defs"
 	@echo "make report  charts and the HTML page from the serving file (also part of make run)"
+	@echo "make dashboard  the dashboard (Observable Framework) from the serving file, as a static site in \$$AIGAP_HOME/dashboard/"
+	@echo "make dbt-docs  the dbt docs site from the serving file, in \$$AIGAP_HOME/reports/dbt-docs/"
 	@echo "make bench   benchmarks that print figures"
 	@echo "make sample  regenerate the bundled sample (deterministic)"
 
@@ -56,6 +58,15 @@ check: $(MANIFEST)
 
 report: .venv/.installed
 	$(RUN) python -m ingestion.publish.report
+
+# The dashboard (dashboard/, Observable Framework): npm ci when node_modules is stale, then a static site built
+# from the published serving file only.
+dashboard: .venv/.installed
+	$(RUN) python -m ingestion.dashboard
+
+# dbt docs generate against the serving file attached read-only (never the working file's lock).
+dbt-docs: .venv/.installed
+	$(RUN) python -m ingestion.dbt_docs
 
 bench: $(MANIFEST)
 	$(RUN) python bench/run_all.py

@@ -1,9 +1,14 @@
 """Publishing the serving copy that analysts and BI tools open read-only.
 
-The working file is copied to a temporary file beside the serving file, checked, and renamed
+The working file is copied into a temporary file beside the serving file, checked, and renamed
 over it: a rename is atomic on POSIX, so a reader sees either the previous good file or the new
 one, never half of a run. Readers that already hold the old file open keep reading it (the
 inode lives until they close it). Parquet copies are replaced file by file the same way.
+
+The copy is written in an older storage format (``SERVING_STORAGE_VERSION``) so the DuckDB 1.x
+clients that BI tools bundle (JDBC drivers, duckdb-engine, Evidence's node driver) can open it;
+the working file stays on the newest format. The analysts' table macros (``serving_macros.sql``)
+are created in the copy before it goes live.
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +23,13 @@ from pathlib import Path
 import duckdb
 
 log = logging.getLogger(__name__)
+
+# The oldest storage format that holds every type the marts use (DATE, TIMESTAMP, DECIMAL, DOUBLE,
+# BIGINT, VARCHAR, BOOLEAN): DuckDB 1.0 and every later client open it, 1.4 and 1.5 included,
+# which is what BI drivers bundle. The tests open the published file with a real 1.5 client.
+SERVING_STORAGE_VERSION = "v1.0.0"
+# DuckDB table macros for analysts (fundamentals_as_of, valuation_on), created in the serving copy.
+MACROS_SQL = (Path(__file__).with_name("serving_macros.sql")).read_text()
 
 
 @dataclass
@@ -38,8 +49,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-# The temporary names used below: ".<name>.<pid>.tmp".
-_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.tmp$")
+# The temporary names used below: ".<name>.<pid>.tmp", and the WAL DuckDB keeps beside the serving
+# copy while it writes it (".<name>.<pid>.tmp.wal").
+_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.tmp(\.wal)?$")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -82,6 +94,102 @@ def list_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create each macro of serving_macros.sql whose marts the warehouse has.
+
+    DuckDB binds a macro when it is created, so a macro that no longer fits its mart's columns
+    stops the publish with the reason; a warehouse without the mart (a partial one) goes without.
+    """
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'marts'"
+        ).fetchall()
+    }
+    for parsed in con.extract_statements(MACROS_SQL):  # DuckDB's own parser splits the file
+        statement = parsed.query
+        name = re.search(r"MACRO\s+(\w+)", statement).group(1)
+        missing = sorted(set(re.findall(r"marts\.(\w+)", statement)) - have)
+        if missing:
+            log.warning("macro %s not created: the warehouse has no %s", name, ", ".join(missing))
+            continue
+        try:
+            con.execute(statement)
+        except duckdb.Error as exc:
+            raise RuntimeError(
+                f"macro {name} (ingestion/serving_macros.sql) no longer fits the marts: {exc}"
+            ) from exc
+
+
+def _create_quality_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Views over audit and quarantine for analysts and the dashboard's data-quality page.
+
+    The quarantine tables are one per raw table (their set grows with the sources), so their
+    summary is written from the catalog at publish time rather than by hand.
+    """
+    tables = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'quarantine' ORDER BY table_name"
+        ).fetchall()
+    ]
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    if tables:
+        # a table with nothing kept out still shows, with reason null and n_rows 0
+        parts = [
+            f"SELECT '{t}' AS table_name, reason, count(*) AS n_rows FROM quarantine.{_quote(t)} GROUP BY reason "
+            f"UNION ALL SELECT '{t}', NULL, 0 WHERE NOT EXISTS (SELECT 1 FROM quarantine.{_quote(t)})"
+            for t in tables
+        ]
+        body = "\nUNION ALL\n".join(parts)
+    else:
+        body = "SELECT NULL::VARCHAR AS table_name, NULL::VARCHAR AS reason, 0::BIGINT AS n_rows WHERE false"
+    # One row per quarantine table and reason: rows (or, for landing_files, files) kept out.
+    con.execute(f"CREATE OR REPLACE VIEW audit.quarantine_summary AS\n{body}")
+    has_checks = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'audit' AND table_name = 'check_results'"
+    ).fetchone()[0]
+    if has_checks:
+        # The latest result of each check (a GX suite on a raw table, a dbt test).
+        con.execute(
+            "CREATE OR REPLACE VIEW audit.latest_check_results AS "
+            "SELECT check_name, layer, asset, status, blocking, failing_rows, checked_at, run_id "
+            "FROM audit.check_results "
+            "QUALIFY row_number() OVER (PARTITION BY check_name, asset ORDER BY checked_at DESC) = 1"
+        )
+
+
+def write_serving_copy(db_path: Path, target: Path, storage_version: str = SERVING_STORAGE_VERSION) -> None:
+    """Copy every schema, table, view and sequence of ``db_path`` into a new file ``target``
+    written in ``storage_version``, add the analysts' macros, and fsync it."""
+    target.unlink(missing_ok=True)
+    target.with_name(target.name + ".wal").unlink(missing_ok=True)
+    # The same connection settings as the run's own (read-write), so an instance the run's
+    # process still holds is shared rather than refused.
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("CHECKPOINT")
+        source = con.execute("SELECT current_database()").fetchone()[0]
+        path = str(target).replace("'", "''")
+        con.execute(f"ATTACH '{path}' AS serving_copy (STORAGE_VERSION '{storage_version}')")
+        try:
+            con.execute(f"COPY FROM DATABASE {_quote(source)} TO serving_copy")
+            con.execute("USE serving_copy")
+            _create_macros(con)
+            _create_quality_views(con)
+        finally:
+            con.execute(f"USE {_quote(source)}")
+            con.execute("DETACH serving_copy")
+    with open(target, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
 def publish(db_path: Path, serving_db_path: Path, parquet_dir: Path) -> PublishReport:
     """Replace the serving file (and the marts' Parquet files) with the current warehouse."""
     started = time.monotonic()
@@ -89,14 +197,9 @@ def publish(db_path: Path, serving_db_path: Path, parquet_dir: Path) -> PublishR
     parquet_dir.mkdir(parents=True, exist_ok=True)
     remove_leftovers(serving_db_path.parent)
     remove_leftovers(parquet_dir)
-    # Fold the WAL into the main file so the copy is complete on its own.
-    with duckdb.connect(str(db_path)) as con:
-        con.execute("CHECKPOINT")
     tmp = serving_db_path.with_name(f".{serving_db_path.name}.{os.getpid()}.tmp")
     try:
-        shutil.copyfile(db_path, tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
+        write_serving_copy(db_path, tmp)
         # Open the copy before it goes live: a file that does not open is never published.
         with duckdb.connect(str(tmp), read_only=True) as check:
             marts = list_marts(check)

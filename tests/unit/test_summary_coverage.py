@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ingestion.summary import coverage_lines
+from ingestion.publish.summary import coverage_lines
 
 
 def marts(coverage: list[tuple], anomalies: list[tuple]) -> duckdb.DuckDBPyConnection:

@@ -1,0 +1,148 @@
+"""The dbt docs site (every model, column, test and the lineage graph) published beside the report.
+
+``generate_dbt_docs(serving_db, out_dir)`` runs ``dbt docs generate`` in a subprocess against the
+*published serving file*, attached read-only: the catalog step queries the database for every
+relation's columns and types, and on the working file it would need the file lock the run holds
+(a read-write open also fails while a BI tool reads the file). The serving copy holds the same
+relations, so the catalog is the one analysts query. It writes to a private target folder (the
+manifest Dagster runs from stays untouched) and copies the site to ``out_dir``
+($AIGAP_HOME/reports/dbt-docs): ``index.html`` (served over HTTP: ``python -m http.server``) and
+``static_index.html`` (one file with everything embedded, opens from disk).
+
+``python -m ingestion.dbt_docs`` does the same from the command line. Orchestration calls the
+function after the serving file is published.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from ingestion.config import load_settings
+
+log = logging.getLogger(__name__)
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+SITE_FILES = ("index.html", "static_index.html", "manifest.json", "catalog.json")
+
+# A profile that opens nothing for writing: an in-memory database with the serving file attached
+# read-only under the name the models were built in (the working file's name, "aigap").
+_PROFILE = """\
+aigap:
+  target: serving
+  outputs:
+    serving:
+      type: duckdb
+      path: ":memory:"
+      database: {alias}
+      schema: main
+      threads: 1
+      attach:
+        - path: "{path}"
+          alias: {alias}
+          read_only: true
+"""
+
+
+@dataclass
+class DocsReport:
+    out_dir: Path
+    models: int
+    catalog_nodes: int
+    seconds: float
+
+
+class DbtDocsError(RuntimeError):
+    """dbt docs generate failed; the message holds the end of dbt's output."""
+
+
+def _dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def generate_dbt_docs(serving_db: Path, out_dir: Path, database_alias: str = "aigap") -> DocsReport:
+    """Generate the dbt docs site from the serving file (read-only) and publish it in ``out_dir``."""
+    if not serving_db.is_file():
+        raise DbtDocsError(f"no serving file at {serving_db}: publish the warehouse first")
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="aigap-dbt-docs-") as tmp:
+        work = Path(tmp)
+        (work / "profiles.yml").write_text(_PROFILE.format(path=serving_db, alias=database_alias))
+        target = work / "target"
+        env = dict(os.environ)
+        env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+        cmd = [
+            _dbt_executable(),
+            "docs",
+            "generate",
+            "--static",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(work),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(work / "logs"),
+        ]
+        proc = subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise DbtDocsError(
+                f"dbt docs generate failed (exit {proc.returncode}) on {serving_db}:\n{proc.stdout[-4000:]}"
+                f"{proc.stderr[-2000:]}"
+            )
+        manifest = orjson.loads((target / "manifest.json").read_bytes())
+        catalog = orjson.loads((target / "catalog.json").read_bytes())
+        staged = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.new")
+        shutil.rmtree(staged, ignore_errors=True)
+        staged.mkdir(parents=True)
+        for name in SITE_FILES:
+            shutil.copyfile(target / name, staged / name)
+    old = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.old")
+    if out_dir.exists():
+        os.replace(out_dir, old)
+    os.replace(staged, out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    models = sum(1 for n in manifest["nodes"].values() if n["resource_type"] == "model")
+    report = DocsReport(out_dir, models, len(catalog["nodes"]), time.monotonic() - started)
+    log.info(
+        "dbt docs: %d models, %d relations in the catalog, in %s (%.1fs)",
+        report.models,
+        report.catalog_nodes,
+        out_dir,
+        report.seconds,
+    )
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="serving file (default: $AIGAP_HOME/serving/aigap.duckdb)")
+    parser.add_argument("--out", type=Path, help="site folder (default: $AIGAP_HOME/reports/dbt-docs)")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    try:
+        report = generate_dbt_docs(
+            args.db or settings.serving_db_path, args.out or settings.reports_dir / "dbt-docs"
+        )
+    except DbtDocsError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"dbt docs: {report.models} models in {report.out_dir}/static_index.html ({report.seconds:.1f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    sys.exit(main())
