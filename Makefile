@@ -62,11 +62,11 @@ report: .venv/.installed
 # The dashboard (dashboard/, Observable Framework): npm ci when node_modules is stale, then a static site built
 # from the published serving file only.
 dashboard: .venv/.installed
-	$(RUN) python -m ingestion.dashboard
+	$(RUN) python -m ingestion.publish.dashboard
 
 # dbt docs generate against the serving file attached read-only (never the working file's lock).
 dbt-docs: .venv/.installed
-	$(RUN) python -m ingestion.dbt_docs
+	$(RUN) python -m ingestion.publish.dbt_docs
 
 bench: $(MANIFEST)
 	$(RUN) python bench/run_all.py

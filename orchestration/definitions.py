@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.assets.dbt import aigap_dbt
 from orchestration.assets.ingestion import INGESTION_ASSETS
-from orchestration.assets.report import report_html
+from orchestration.assets.report import dbt_docs_site, report_html
 from orchestration.assets.serving import serving_copy
 from orchestration.checks.raw_checks import RAW_CHECKS
 from orchestration.jobs import refresh
@@ -13,7 +13,7 @@ from orchestration.schedules import SCHEDULES
 from orchestration.sensors import fedreg_unreviewed_documents
 
 defs = dg.Definitions(
-    assets=[*INGESTION_ASSETS, aigap_dbt, serving_copy, report_html],
+    assets=[*INGESTION_ASSETS, aigap_dbt, serving_copy, report_html, dbt_docs_site],
     asset_checks=RAW_CHECKS,
     jobs=[refresh],
     schedules=SCHEDULES,

@@ -122,7 +122,7 @@ def _create_macros(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(statement)
         except duckdb.Error as exc:
             raise RuntimeError(
-                f"macro {name} (ingestion/serving_macros.sql) no longer fits the marts: {exc}"
+                f"macro {name} (ingestion/publish/serving_macros.sql) no longer fits the marts: {exc}"
             ) from exc
 
 

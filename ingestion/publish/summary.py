@@ -108,6 +108,7 @@ def print_summary(settings: Settings, *, run_ids: list[str], wall_seconds: float
     print(f"  serving     {settings.serving_db_path}   (open read-only: duckdb -readonly <file>)")
     print(f"  parquet     {settings.parquet_dir}/")
     print(f"  report      {settings.reports_dir / 'index.html'}")
+    print(f"  dbt docs    {settings.reports_dir / 'dbt-docs' / 'static_index.html'}")
     print(f"  landing     {settings.landing_dir}/")
 
 

@@ -4,7 +4,9 @@ import base64
 
 import dagster as dg
 
+from ingestion.publish.dbt_docs import refresh_dbt_docs
 from ingestion.publish.report import build_report
+from orchestration.dbt_project import dbt_project
 from orchestration.resources import AigapSettings
 
 SERVING_KEY = dg.AssetKey(["serving", "aigap"])
@@ -52,4 +54,33 @@ def report_html(context: dg.AssetExecutionContext, settings: AigapSettings) -> d
             f"**{label}**\n\n![{label}](data:image/png;base64,{image})"
         )
     context.log.info(f"report written to {result.html}")
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset(
+    key=["reports", "dbt_docs"],
+    group_name="serving",
+    deps=[SERVING_KEY],
+    kinds={"dbt", "html"},
+    description=(
+        "AIGAP_HOME/reports/dbt-docs/: the dbt docs site (every model, column, test and the lineage graph; "
+        "static_index.html opens from disk), generated from the serving file attached read-only, and only "
+        "when the dbt project changed since the site was last generated."
+    ),
+)
+def dbt_docs_site(context: dg.AssetExecutionContext, settings: AigapSettings) -> dg.MaterializeResult:
+    s = settings.get()
+    out = s.reports_dir / "dbt-docs"
+    report = refresh_dbt_docs(s.serving_db_path, out, dbt_project.manifest_path)
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "path": dg.MetadataValue.path(str(out / "static_index.html")),
+        "regenerated": report is not None,
+    }
+    if report is not None:
+        metadata |= {
+            "models": report.models,
+            "catalog_relations": report.catalog_nodes,
+            "seconds": report.seconds,
+        }
+        context.log.info(f"dbt docs: {report.models} models in {out} ({report.seconds:.1f}s)")
     return dg.MaterializeResult(metadata=metadata)

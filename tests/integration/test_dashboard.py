@@ -20,8 +20,8 @@ from urllib.parse import urlparse
 import duckdb
 import pytest
 
-from ingestion.dashboard import build_dashboard
-from ingestion.dbt_docs import generate_dbt_docs
+from ingestion.publish.dashboard import build_dashboard
+from ingestion.publish.dbt_docs import generate_dbt_docs
 from tests.support.pipeline_proc import baseline, serving_db
 
 pytestmark = pytest.mark.slow

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.serving import SERVING_STORAGE_VERSION, publish
+from ingestion.publish.serving import SERVING_STORAGE_VERSION, publish
 from tests.support.pipeline_proc import REPO_ROOT, baseline, clone_home, serving_db, working_db
 
 CLIENT_15 = "duckdb>=1.5,<2"
@@ -272,7 +272,7 @@ def test_a_15_client_reads_every_mart_of_a_published_run():
 PUBLISHER_SCRIPT = """
 import sys
 from pathlib import Path
-from ingestion.serving import publish
+from ingestion.publish.serving import publish
 root, n = Path(sys.argv[1]), int(sys.argv[2])
 for _ in range(n):
     publish(root / "aigap.duckdb", root / "serving" / "aigap.duckdb", root / "serving" / "parquet")

@@ -9,13 +9,14 @@ manifest Dagster runs from stays untouched) and copies the site to ``out_dir``
 ($AIGAP_HOME/reports/dbt-docs): ``index.html`` (served over HTTP: ``python -m http.server``) and
 ``static_index.html`` (one file with everything embedded, opens from disk).
 
-``python -m ingestion.dbt_docs`` does the same from the command line. Orchestration calls the
+``python -m ingestion.publish.dbt_docs`` does the same from the command line. Orchestration calls the
 function after the serving file is published.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import os
 import shutil
@@ -32,7 +33,7 @@ from ingestion.config import load_settings
 
 log = logging.getLogger(__name__)
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 SITE_FILES = ("index.html", "static_index.html", "manifest.json", "catalog.json")
 
 # A profile that opens nothing for writing: an in-memory database with the serving file attached
@@ -123,6 +124,30 @@ def generate_dbt_docs(serving_db: Path, out_dir: Path, database_alias: str = "ai
         out_dir,
         report.seconds,
     )
+    return report
+
+
+STAMP = ".project.sha256"  # in the site folder: the dbt project the site was generated from
+
+
+def project_fingerprint(manifest_path: Path) -> str:
+    """SHA-256 of the manifest the run built from: every model, column and description is in it."""
+    return hashlib.sha256(manifest_path.read_bytes()).hexdigest()
+
+
+def refresh_dbt_docs(serving_db: Path, out_dir: Path, manifest_path: Path) -> DocsReport | None:
+    """Regenerate the site only when the dbt project changed since it was last generated (None: unchanged).
+
+    The site documents models, columns and their types, which change only with the project, so a
+    run that loaded new data does not pay dbt's start-up again for the same pages.
+    """
+    fingerprint = project_fingerprint(manifest_path)
+    stamp = out_dir / STAMP
+    if (out_dir / "static_index.html").is_file() and stamp.is_file() and stamp.read_text() == fingerprint:
+        log.info("dbt docs: the dbt project has not changed since %s was generated", out_dir)
+        return None
+    report = generate_dbt_docs(serving_db, out_dir)
+    stamp.write_text(fingerprint)
     return report
 
 

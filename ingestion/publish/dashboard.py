@@ -1,6 +1,6 @@
 """Build the analysts' dashboard (Observable Framework, ``dashboard/``) as a static site.
 
-``python -m ingestion.dashboard`` (``make dashboard``) writes ``$AIGAP_HOME/dashboard/``: one
+``python -m ingestion.publish.dashboard`` (``make dashboard``) writes ``$AIGAP_HOME/dashboard/``: one
 ``index.html`` per page, with its charts (Observable Plot, SVG) and the JSON extracts they plot.
 
 Data comes from the published serving file only: a hard link to it is taken at the start (a copy
@@ -34,7 +34,7 @@ from ingestion.config import load_settings
 
 log = logging.getLogger(__name__)
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent / "dashboard"
+PROJECT_DIR = Path(__file__).resolve().parents[2] / "dashboard"
 QUERIES_DIR = PROJECT_DIR / "queries"
 DATA_DIR = PROJECT_DIR / "src" / "data"
 # A mart another part of the warehouse may not publish yet: its page falls back to a query of its own.
