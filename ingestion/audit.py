@@ -1,8 +1,10 @@
-"""``audit.check_results``: every check of every run, so a check's history can be queried."""
+"""``audit.check_results``: every check of every run, so a check's history can be queried; and
+``audit.dbt_builds``: what each successful dbt build read."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import hashlib
+from datetime import UTC, date, datetime
 
 import duckdb
 import orjson
@@ -115,3 +117,38 @@ def record_dbt_results(
     if rows:
         con.executemany("INSERT INTO audit.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return len(rows)
+
+
+# -- dbt builds: what each successful build read, so a run with nothing new can skip it ----------
+
+BUILDS_DDL = """
+CREATE TABLE IF NOT EXISTS audit.dbt_builds (run_id VARCHAR, inputs_fingerprint VARCHAR, built_at TIMESTAMPTZ)"""
+
+
+def dbt_inputs_fingerprint(con: duckdb.DuckDBPyConnection, project_sha256: str, today: date) -> str:
+    """SHA-256 of everything a dbt build reads: the project (models, seeds, tests: its manifest), every
+    raw table (rows and when they were last loaded) and the day (models reaching up to today)."""
+    tables = [
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' ORDER BY 1"
+        ).fetchall()
+    ]
+    state = [con.execute(f"SELECT count(*), max(loaded_at) FROM raw.{t}").fetchone() for t in tables]
+    payload = {"project": project_sha256, "today": today, "raw": dict(zip(tables, state, strict=True))}
+    return hashlib.sha256(orjson.dumps(payload, default=str)).hexdigest()
+
+
+def last_dbt_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """(run_id, inputs_fingerprint) of the latest successful dbt build, if any."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    con.execute(BUILDS_DDL)
+    return con.execute(
+        "SELECT run_id, inputs_fingerprint FROM audit.dbt_builds ORDER BY built_at DESC LIMIT 1"
+    ).fetchone()
+
+
+def record_dbt_build(con: duckdb.DuckDBPyConnection, run_id: str, fingerprint: str) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    con.execute(BUILDS_DDL)
+    con.execute("INSERT INTO audit.dbt_builds VALUES (?, ?, ?)", [run_id, fingerprint, datetime.now(UTC)])

@@ -120,6 +120,24 @@ def _with_lineage(table: str, data: pa.Table, entry: LandedFile, loaded_at: date
     return data
 
 
+def _judged_against_another_universe(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """Keys with rows in raw whose symbol, ticker or CIK left the universe, or rows quarantined as
+    "not in the universe" whose symbol is back (``_universe`` registered)."""
+    rule = row_rules.UNIVERSE_RULES.get(table)
+    if rule is None:
+        return set()
+    known = f"(SELECT {rule.universe_column} FROM _universe WHERE {rule.universe_column} IS NOT NULL)"
+    return {
+        key
+        for (key,) in con.execute(
+            f"SELECT DISTINCT source_key FROM raw.{table} WHERE {rule.column} NOT IN {known} "
+            f"UNION SELECT DISTINCT source_key FROM quarantine.{table} "
+            f"WHERE {rule.column} IN {known} AND contains(reason, ?)",
+            [row_rules.NOT_IN_UNIVERSE],
+        ).fetchall()
+    }
+
+
 def _loaded_versions(
     con: duckdb.DuckDBPyConnection, tables: list[str], *, with_universe: bool
 ) -> set[tuple[str, str]]:
@@ -133,18 +151,8 @@ def _loaded_versions(
     for table in tables:
         for schema in ("raw", "quarantine"):
             seen.update(con.execute(f"SELECT DISTINCT source_key, sha256 FROM {schema}.{table}").fetchall())
-        rule = row_rules.UNIVERSE_RULES.get(table)
-        if with_universe and rule is not None:
-            known = f"(SELECT {rule.universe_column} FROM _universe WHERE {rule.universe_column} IS NOT NULL)"
-            stale.update(
-                key
-                for (key,) in con.execute(
-                    f"SELECT DISTINCT source_key FROM raw.{table} WHERE {rule.column} NOT IN {known} "
-                    f"UNION SELECT DISTINCT source_key FROM quarantine.{table} "
-                    f"WHERE {rule.column} IN {known} AND contains(reason, ?)",
-                    [row_rules.NOT_IN_UNIVERSE],
-                ).fetchall()
-            )
+        if with_universe:
+            stale |= _judged_against_another_universe(con, table)
     return {(key, sha) for key, sha in seen if key not in stale}
 
 
@@ -352,6 +360,33 @@ def load_landed(
     return report
 
 
+def _window_holds(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    entry: LandedFile,
+    entity_column: str,
+    date_column: str,
+    start: date,
+    end: date,
+) -> bool:
+    """True when every raw and quarantined row of the window, for the entities this key has loaded
+    before, already came from these very bytes.
+
+    Landing the same bytes again (a daily run with nothing new) then changes nothing, so the file is
+    not parsed and reloaded; rows of the window from any other file mean it is.
+    """
+    rows = " UNION ALL ".join(
+        f"SELECT sha256, source_key FROM {schema}.{table} WHERE {date_column} BETWEEN $start AND $end "
+        f"AND {entity_column} IN (SELECT {entity_column} FROM {schema}.{table} WHERE source_key = $key)"
+        for schema in ("raw", "quarantine")
+    )
+    total, same = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE sha256 = $sha AND source_key = $key) FROM ({rows})",
+        {"start": start, "end": end, "key": entry.key, "sha": entry.sha256},
+    ).fetchone()
+    return total > 0 and total == same
+
+
 def load_window(
     con: duckdb.DuckDBPyConnection,
     zone: LandingZone,
@@ -377,7 +412,13 @@ def load_window(
     loaded_at = datetime.now(UTC)
     with_universe = _with_universe(con, report.source, [table])
     try:
+        rejudge = _judged_against_another_universe(con, table) if with_universe else set()
         for entry in entries:
+            if entry.key not in rejudge and _window_holds(
+                con, table, entry, entity_column, date_column, start, end
+            ):
+                report.unchanged.append(entry.key)
+                continue
             parsed = _parse_or_quarantine(con, zone, entry, parse, report, run_id, loaded_at)
             if parsed is None or table not in parsed:
                 continue

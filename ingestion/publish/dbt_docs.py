@@ -16,7 +16,6 @@ function after the serving file is published.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import os
 import shutil
@@ -30,6 +29,7 @@ from pathlib import Path
 import orjson
 
 from ingestion.config import load_settings
+from ingestion.landing import sha256_hex
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ STAMP = ".project.sha256"  # in the site folder: the dbt project the site was ge
 
 def project_fingerprint(manifest_path: Path) -> str:
     """SHA-256 of the manifest the run built from: every model, column and description is in it."""
-    return hashlib.sha256(manifest_path.read_bytes()).hexdigest()
+    return sha256_hex(manifest_path.read_bytes())
 
 
 def refresh_dbt_docs(serving_db: Path, out_dir: Path, manifest_path: Path) -> DocsReport | None:

@@ -1,13 +1,15 @@
 """dbt models, seeds and tests as Dagster assets and asset checks (one dbt build per run)."""
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from ingestion.audit import record_dbt_results
+from ingestion.audit import dbt_inputs_fingerprint, last_dbt_build, record_dbt_build, record_dbt_results
+from ingestion.landing import sha256_hex
 from ingestion.previews import preview_markdown, row_count
 from orchestration.dbt_project import dbt_project
 from orchestration.resources import AigapSettings, WarehouseResource, dbt_vars
@@ -72,17 +74,43 @@ def _with_table_metadata(context: dg.AssetExecutionContext, events: list, db_pat
     return enriched
 
 
+class DbtBuildConfig(dg.Config):
+    """Build even when nothing dbt reads changed since the last successful build."""
+
+    force: bool = False
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=TRANSLATOR)
 def aigap_dbt(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: WarehouseResource, settings: AigapSettings
+    context: dg.AssetExecutionContext,
+    config: DbtBuildConfig,
+    dbt: DbtCliResource,
+    duckdb: WarehouseResource,
+    settings: AigapSettings,
 ):
     """All seeds, models and tests in one `dbt build`: framework start-up dominates, so one call.
 
-    Events are passed on as dbt emits them, so Dagster records them while dbt works; only the marts
-    (with their checks and the report models built on them) wait for the end, when their row counts and previews can
-    be read. Requires the warehouse resource so the run lock is held while dbt writes.
+    When nothing dbt reads changed since the last successful build (the project, every raw table,
+    the day: ``audit.dbt_inputs_fingerprint``), the build is skipped: it would rebuild the same
+    tables, and serving, report and docs downstream are skipped with it, the published file staying
+    as it is. Otherwise events are passed on as dbt emits them, so Dagster records them while dbt
+    works; only the marts (with their checks and the report models built on them) wait for the end,
+    when their row counts and previews can be read. Requires the warehouse resource so the run lock
+    is held while dbt writes.
     """
-    invocation = dbt.cli(["build", *dbt_vars(settings.get())], context=context, raise_on_error=False)
+    s = settings.get()
+    with duckdb.get_connection() as con:
+        fingerprint = dbt_inputs_fingerprint(
+            con, sha256_hex(dbt_project.manifest_path.read_bytes()), date.today()
+        )
+        last = last_dbt_build(con)
+    if last is not None and last[1] == fingerprint and s.serving_db_path.exists() and not config.force:
+        context.log.info(
+            f"nothing dbt reads changed since run {last[0]} built it: dbt build skipped, the serving file "
+            f"{s.serving_db_path} stays as published (launch with force: true to build anyway)"
+        )
+        return
+    invocation = dbt.cli(["build", *dbt_vars(s)], context=context, raise_on_error=False)
     marts = []
     try:
         for event in invocation.stream():
@@ -101,6 +129,8 @@ def aigap_dbt(
             run_results=invocation.get_artifact("run_results.json"),
             manifest=invocation.get_artifact("manifest.json"),
         )
+        if invocation.is_successful():
+            record_dbt_build(con, context.run.run_id, fingerprint)
     yield from _with_table_metadata(context, marts, duckdb.database)
     if not invocation.is_successful():
         raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log above")

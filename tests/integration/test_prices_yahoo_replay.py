@@ -353,13 +353,15 @@ def test_bad_answers_end_clearly_and_lose_nothing(tmp_path, reply, error, quaran
     after = con.execute(
         "SELECT symbol, count(*), sum(close) FROM raw.prices_daily GROUP BY 1 ORDER BY 1"
     ).fetchall()
-    assert after == before  # AAPL reloaded, NVDA's bars as they were
+    assert after == before  # AAPL as it was (the same bytes again), NVDA's bars as they were
     assert len(server.requests) > n
     if quarantined:
         reasons = con.execute("SELECT source_key, reason FROM quarantine.landing_files").fetchall()
         assert [k for k, _ in reasons] == [f"chart/NVDA.US/{START}_{END}"]
         assert quarantined in reasons[0][1]
-        assert [p for p, _ in report.rejected] and report.loaded == [f"chart/AAPL.US/{START}_{END}"]
+        assert [p for p, _ in report.rejected] and report.loaded == []
+        # AAPL's answer is the same bytes as the first time: its window is not reloaded
+        assert report.unchanged == [f"chart/AAPL.US/{START}_{END}"]
 
 
 def prices_land(settings, listings):
