@@ -139,12 +139,12 @@ def dbt_inputs_fingerprint(con: duckdb.DuckDBPyConnection, project_sha256: str, 
     return hashlib.sha256(orjson.dumps(payload, default=str)).hexdigest()
 
 
-def last_dbt_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
-    """(run_id, inputs_fingerprint) of the latest successful dbt build, if any."""
+def last_dbt_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str, datetime] | None:
+    """(run_id, inputs_fingerprint, built_at) of the latest successful dbt build, if any."""
     con.execute("CREATE SCHEMA IF NOT EXISTS audit")
     con.execute(BUILDS_DDL)
     return con.execute(
-        "SELECT run_id, inputs_fingerprint FROM audit.dbt_builds ORDER BY built_at DESC LIMIT 1"
+        "SELECT run_id, inputs_fingerprint, built_at FROM audit.dbt_builds ORDER BY built_at DESC LIMIT 1"
     ).fetchone()
 
 

@@ -104,7 +104,13 @@ def aigap_dbt(
             con, sha256_hex(dbt_project.manifest_path.read_bytes()), date.today()
         )
         last = last_dbt_build(con)
-    if last is not None and last[1] == fingerprint and s.serving_db_path.exists() and not config.force:
+    # ... and only if that build was published (a run killed before its publish leaves it unpublished)
+    published = (
+        s.serving_db_path.exists()
+        and last is not None
+        and s.serving_db_path.stat().st_mtime >= last[2].timestamp()
+    )
+    if last is not None and last[1] == fingerprint and published and not config.force:
         context.log.info(
             f"nothing dbt reads changed since run {last[0]} built it: dbt build skipped, the serving file "
             f"{s.serving_db_path} stays as published (launch with force: true to build anyway)"

@@ -175,3 +175,22 @@ def test_baba_across_its_2019_share_subdivision(warehouse):
     assert market_cap(warehouse, "BABA", "2019-07-30") == pytest.approx(
         close_on("BABA.US", "2019-07-30") * shares_post / 8, rel=1e-9
     )
+
+
+def test_a_second_run_with_nothing_new_rebuilds_and_republishes_nothing(warehouse):
+    """Same sample again: every window holds the same bytes, so dbt, serving and the report are skipped."""
+    import hashlib
+
+    from orchestration.run import run_refresh
+
+    settings = load_settings()
+    before = hashlib.sha256(settings.serving_db_path.read_bytes()).hexdigest()
+    result = run_refresh(dg.DagsterInstance.ephemeral(), settings)
+    assert result.success
+    assert result.asset_materializations_for_node("aigap_dbt") == []
+    assert result.asset_materializations_for_node("serving__aigap") == []
+    assert hashlib.sha256(settings.serving_db_path.read_bytes()).hexdigest() == before
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM audit.dbt_builds").fetchone() == (1,)
+        # the bars were not reloaded either: every row still carries the first run's load time
+        assert con.execute("SELECT count(DISTINCT loaded_at) FROM raw.prices_daily").fetchone() == (1,)
