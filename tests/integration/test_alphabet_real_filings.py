@@ -77,12 +77,21 @@ def real_run(tmp_path_factory) -> Path:
         routes[f"/api/xbrl/companyfacts/{path.name}"] = Reply(200, body, JSON)
     for path in sorted((SAMPLE_DIR / "sec" / "submissions").glob("CIK*.json")):
         routes[f"/submissions/{path.name}"] = Reply(200, path.read_bytes(), JSON)
+    # The EDGAR archive (filing indexes, XBRL instances for Amazon's extension concepts) as the sample
+    # mirrors it: the same paths under sec/Archives.
+    for path in sorted((SAMPLE_DIR / "sec" / "Archives").rglob("*")):
+        if path.is_file():
+            kind = JSON if path.suffix == ".json" else "application/xml"
+            routes["/" + path.relative_to(SAMPLE_DIR / "sec").as_posix()] = Reply(
+                200, path.read_bytes(), kind
+            )
     root = clone_home(baseline().root, tmp_path_factory.mktemp("alphabet-real"))
     with ReplayServer(routes) as server:
         run_to_end(
             root,
             AIGAP_SOURCE_FILINGS="live",
             AIGAP_SEC_BASE_URL=server.url,
+            AIGAP_SEC_ARCHIVES_BASE_URL=server.url,
             SEC_USER_AGENT="aigap tests aigap-tests@example.com",
         )
         assert any(r.path == f"/api/xbrl/companyfacts/CIK{GOOGL_CIK}.json" for r in server.requests)

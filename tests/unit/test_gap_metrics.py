@@ -119,7 +119,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             str(dbt),
             "run",
             "--select",
-            "dim_company fct_valuation_daily fct_return_on_research fct_growth_vs_utility",
+            "dim_company fct_valuation_daily fct_return_on_research fct_growth_vs_utility "
+            "rpt_ev_to_rd rpt_return_on_research rpt_growth_vs_utility",
             "--profiles-dir",
             str(DBT_PROJECT),
             "--target-path",
@@ -219,4 +220,4 @@ def test_report_draws_the_hand_computed_marts(warehouse: Path, tmp_path: Path):
     assert result["return_on_research"].status == "drawn" and result["return_on_research"].rows == 2
     assert result["growth_vs_utility"].status == "drawn" and result["growth_vs_utility"].rows == 1
     assert result["basket_indices"].status == "skipped"
-    assert result["basket_indices"].note == "marts.fct_basket_gap_daily is not in the warehouse."
+    assert result["basket_indices"].note == "report.rpt_basket_indices is not in the warehouse."

@@ -120,6 +120,12 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         con.execute("create schema raw")
         con.register("curated", raw)
         con.execute("create table raw.hkex_fundamentals as select * from curated")
+        # no data anomalies: the marts flag rows from this mart (built from the SEC chain, not here)
+        con.execute("create schema if not exists marts")
+        con.execute(
+            "create table marts.fct_fundamentals_anomalies (ticker varchar, metric varchar, fiscal_year integer, "
+            "fiscal_period varchar, period_end date, anomaly varchar, detail varchar, is_sample boolean)"
+        )
     dbt = Path(sys.executable).with_name("dbt")
     run = subprocess.run(
         [
