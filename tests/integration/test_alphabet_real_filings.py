@@ -81,7 +81,7 @@ def real_run(tmp_path_factory) -> Path:
     # mirrors it: the same paths under sec/Archives.
     for path in sorted((SAMPLE_DIR / "sec" / "Archives").rglob("*")):
         if path.is_file():
-            kind = JSON if path.suffix == ".json" else "application/xml"
+            kind = JSON if path.suffix == ".json" else {"Content-Type": "application/xml"}
             routes["/" + path.relative_to(SAMPLE_DIR / "sec").as_posix()] = Reply(
                 200, path.read_bytes(), kind
             )

@@ -1,5 +1,8 @@
 -- The curated HKEX file labels each figure with a fiscal year and period; aigap places it by its dates
--- (like every SEC fact). The two must agree, or the file has a typo in a date or a label.
+-- (like every SEC fact). The two must agree, or the file has a typo in a date or a label. A warning: one
+-- company's curated figures (a share count dated mid-quarter, from an HKEX return) must not stop the
+-- publish of everyone else's (issue 10); audit.check_results keeps the rows.
+{{ config(severity='warn') }}
 with curated as (
     select * from {{ ref('stg_hkex__fundamentals') }}
 ),
