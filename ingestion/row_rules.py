@@ -117,6 +117,25 @@ def _period_reversed() -> Rule:
 
 _PRICES = ("open", "high", "low", "close")
 
+
+def _fact_unit_rules() -> list[Rule]:
+    """The unit rules every XBRL fact table shares (companyfacts and a filing's own instance)."""
+    return [
+        Rule(
+            "unit_missing",
+            "unit IS NULL OR trim(unit) = ''",
+            _fmt("{}:{} has no unit", "taxonomy", "concept"),
+            "a fact without a unit (currency)",
+        ),
+        Rule(
+            "share_count_in_currency",
+            f"regexp_matches(concept, '{SHARE_COUNT_PATTERN}') AND regexp_full_match(unit, '{CURRENCY_PATTERN}')",
+            _fmt("{}:{} is a share count, reported in {} (a currency)", "taxonomy", "concept", "unit"),
+            "a share count reported in a currency (shares reported as USD)",
+        ),
+    ]
+
+
 RULES: dict[str, list[Rule]] = {
     "prices_daily": [
         Rule(
@@ -176,18 +195,7 @@ RULES: dict[str, list[Rule]] = {
     ],
     "sec_companyfacts": [
         _period_reversed(),
-        Rule(
-            "unit_missing",
-            "unit IS NULL OR trim(unit) = ''",
-            _fmt("{}:{} has no unit", "taxonomy", "concept"),
-            "a fact without a unit (currency)",
-        ),
-        Rule(
-            "share_count_in_currency",
-            f"regexp_matches(concept, '{SHARE_COUNT_PATTERN}') AND regexp_full_match(unit, '{CURRENCY_PATTERN}')",
-            _fmt("{}:{} is a share count, reported in {} (a currency)", "taxonomy", "concept", "unit"),
-            "a share count reported in a currency (shares reported as USD)",
-        ),
+        *_fact_unit_rules(),
         Rule(
             "money_not_in_currency",
             f"taxonomy = 'us-gaap' AND concept IN {_sql_list(MONETARY_CONCEPTS)} "
@@ -204,18 +212,7 @@ RULES: dict[str, list[Rule]] = {
     # it comes from the submissions listing). Extension concepts (amzn:...) are money like us-gaap's.
     "sec_instance_facts": [
         _period_reversed(),
-        Rule(
-            "unit_missing",
-            "unit IS NULL OR trim(unit) = ''",
-            _fmt("{}:{} has no unit", "taxonomy", "concept"),
-            "a fact without a unit (currency)",
-        ),
-        Rule(
-            "share_count_in_currency",
-            f"regexp_matches(concept, '{SHARE_COUNT_PATTERN}') AND regexp_full_match(unit, '{CURRENCY_PATTERN}')",
-            _fmt("{}:{} is a share count, reported in {} (a currency)", "taxonomy", "concept", "unit"),
-            "a share count reported in a currency (shares reported as USD)",
-        ),
+        *_fact_unit_rules(),
         Rule(
             "money_not_in_currency",
             f"concept IN {_sql_list(MONETARY_CONCEPTS)} "
