@@ -6,6 +6,7 @@ Every path of the warehouse derives from ``AIGAP_HOME`` so that Dagster, dbt (th
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,19 @@ class Settings:
     @property
     def lock_path(self) -> Path:
         return self.home / ".run.lock"
+
+    @property
+    def dbt_parse_state(self) -> Path:
+        """dbt's parse of the project as the last build of this warehouse saw it (partial_parse.msgpack).
+
+        dbt reuses a parse only under the same profile, and the profile names the warehouse file, so
+        the one `make manifest` leaves in dbt_project/target serves one AIGAP_HOME at most.
+        """
+        return self.home / "dbt" / "partial_parse.msgpack"
+
+    def dbt_vars(self) -> list[str]:
+        """The dbt CLI arguments that point dbt at this warehouse file (dbt_project/profiles.yml)."""
+        return ["--vars", json.dumps({"aigap_db_path": str(self.db_path)})]
 
     def mode(self, source: str) -> str:
         return self.modes[source]

@@ -6,7 +6,6 @@ dbt finds the warehouse file through ``--vars`` (``dbt_project/profiles.yml``); 
 database, so the path handed to it there is the configured one, for completeness.
 """
 
-import json
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -19,7 +18,7 @@ dbt_project = DbtProject(
     project_dir=DBT_PROJECT_DIR,
     profiles_dir=DBT_PROJECT_DIR,
     prepare_project_cli_args=[
-        "parse", "--quiet", "--vars", json.dumps({"aigap_db_path": str(load_settings().db_path)}),
+        "parse", "--quiet", *load_settings().dbt_vars(),
     ],
 )  # fmt: skip
 dbt_project.prepare_if_dev()

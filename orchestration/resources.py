@@ -3,19 +3,21 @@
 Settings are read from the environment when a run starts (``AigapSettings.get``), not when the code
 location is imported, so nothing here writes to ``os.environ`` and one default for the warehouse
 path (``ingestion.config``) serves Dagster and dbt alike: dbt is handed the resolved path with
-``--vars`` (``dbt_project/profiles.yml``).
+``--vars`` (``Settings.dbt_vars``, ``dbt_project/profiles.yml``).
 """
 
-import json
+import importlib.metadata
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
+from packaging import version
 from pydantic import PrivateAttr
 
 from ingestion.config import Settings, load_settings
@@ -85,9 +87,18 @@ class WarehouseResource(dg.ConfigurableResource):
             yield self
 
 
-def dbt_vars(settings: Settings) -> list[str]:
-    """The dbt CLI arguments that point dbt at this run's warehouse file."""
-    return ["--vars", json.dumps({"aigap_db_path": str(settings.db_path)})]
+class AigapDbtCli(DbtCliResource):
+    """The dbt CLI of this environment, which knows its dbt-core version without asking.
+
+    dagster-dbt runs ``dbt --version`` in a subprocess before every invocation, to tell dbt-core
+    from the Fusion engine: on two cores that is seven seconds (dbt's imports and a PyPI lookup)
+    ahead of each build. ``dbt_executable`` is the dbt beside this Python, so its version is the
+    installed dbt-core's (tests/unit/test_definitions_load.py compares the two).
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
 
 
 def build_resources() -> dict:
@@ -95,7 +106,7 @@ def build_resources() -> dict:
     return {
         "settings": settings,
         "duckdb": WarehouseResource(settings=settings),
-        "dbt": DbtCliResource(
+        "dbt": AigapDbtCli(
             project_dir=dbt_project,
             profiles_dir=str(dbt_project.profiles_dir),
             # The dbt installed beside this Python, whether or not the venv is on PATH.

@@ -8,6 +8,10 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
+
+from tests.support.pipeline_proc import SHARED_BASELINE_ENV
+
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="aigap-test-"))
 os.environ["AIGAP_HOME"] = str(_SESSION_HOME / "warehouse")
 os.environ["DAGSTER_HOME"] = str(_SESSION_HOME / "dagster")
@@ -22,3 +26,10 @@ for _var in (
 ):
     os.environ.pop(_var, None)
 Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_baseline_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Under pytest-xdist, one baseline run for all workers, in the folder above theirs (pytest rotates it)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ[SHARED_BASELINE_ENV] = str(tmp_path_factory.getbasetemp().parent / "baseline")

@@ -9,8 +9,16 @@ manifest Dagster runs from stays untouched) and copies the site to ``out_dir``
 ($AIGAP_HOME/reports/dbt-docs): ``index.html`` (served over HTTP: ``python -m http.server``) and
 ``static_index.html`` (one file with everything embedded, opens from disk).
 
+The site's manifest is the one the run was built from (``dbt_project/target/manifest.json``, made by
+``make manifest``), handed to ``dbt docs generate --no-compile``: compiling every node again is half
+of dbt's time here (about 35 s against 14 s on two cores) and adds nothing the site shows but the
+rendered SQL, which the build's own logs keep. Without that manifest, dbt compiles as usual.
+
 ``python -m ingestion.publish.dbt_docs`` does the same from the command line. Orchestration calls the
-function after the serving file is published.
+function after the serving file is published, with ``from_build``: inside the run that holds the
+warehouse, the catalog is read from the working file it has just published, under the build's own
+profile, so dbt reuses the build's parse of the project (``Settings.dbt_parse_state``) instead of
+parsing it again (9 s against 16 s on two cores).
 """
 
 from __future__ import annotations
@@ -28,12 +36,13 @@ from pathlib import Path
 
 import orjson
 
-from ingestion.config import load_settings
+from ingestion.config import Settings, load_settings
 from ingestion.landing import sha256_hex
 
 log = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+PARSED_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"  # `make manifest`'s
 SITE_FILES = ("index.html", "static_index.html", "manifest.json", "catalog.json")
 
 # A profile that opens nothing for writing: an in-memory database with the serving file attached
@@ -72,26 +81,48 @@ def _dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def generate_dbt_docs(serving_db: Path, out_dir: Path, database_alias: str = "aigap") -> DocsReport:
-    """Generate the dbt docs site from the serving file (read-only) and publish it in ``out_dir``."""
+def generate_dbt_docs(
+    serving_db: Path,
+    out_dir: Path,
+    database_alias: str = "aigap",
+    manifest_path: Path | None = PARSED_MANIFEST,
+    from_build: Settings | None = None,
+) -> DocsReport:
+    """Generate the dbt docs site from the serving file (read-only) and publish it in ``out_dir``.
+
+    ``manifest_path``: the project's parsed manifest, used as it is (no compile step); None or a
+    missing file: dbt parses and compiles the project itself. ``from_build``: the settings of the run
+    that holds the warehouse and has just published ``serving_db``: the catalog is read from its
+    working file with the build's profile and parse (only a run holding the warehouse may do this).
+    """
     if not serving_db.is_file():
         raise DbtDocsError(f"no serving file at {serving_db}: publish the warehouse first")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="aigap-dbt-docs-") as tmp:
         work = Path(tmp)
-        (work / "profiles.yml").write_text(_PROFILE.format(path=serving_db, alias=database_alias))
         target = work / "target"
+        target.mkdir()
         env = dict(os.environ)
         env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+        if from_build is not None:
+            profile_args = ["--profiles-dir", str(DBT_PROJECT_DIR), *from_build.dbt_vars()]
+            if from_build.dbt_parse_state.is_file():
+                shutil.copyfile(from_build.dbt_parse_state, target / from_build.dbt_parse_state.name)
+        else:
+            (work / "profiles.yml").write_text(_PROFILE.format(path=serving_db, alias=database_alias))
+            profile_args = ["--profiles-dir", str(work)]
+        reuse = manifest_path is not None and manifest_path.is_file()
+        if reuse:
+            shutil.copyfile(manifest_path, target / "manifest.json")
         cmd = [
             _dbt_executable(),
             "docs",
             "generate",
             "--static",
+            *(["--no-compile"] if reuse else []),
             "--project-dir",
             str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(work),
+            *profile_args,
             "--target-path",
             str(target),
             "--log-path",
@@ -135,7 +166,9 @@ def project_fingerprint(manifest_path: Path) -> str:
     return sha256_hex(manifest_path.read_bytes())
 
 
-def refresh_dbt_docs(serving_db: Path, out_dir: Path, manifest_path: Path) -> DocsReport | None:
+def refresh_dbt_docs(
+    serving_db: Path, out_dir: Path, manifest_path: Path, from_build: Settings | None = None
+) -> DocsReport | None:
     """Regenerate the site only when the dbt project changed since it was last generated (None: unchanged).
 
     The site documents models, columns and their types, which change only with the project, so a
@@ -146,7 +179,7 @@ def refresh_dbt_docs(serving_db: Path, out_dir: Path, manifest_path: Path) -> Do
     if (out_dir / "static_index.html").is_file() and stamp.is_file() and stamp.read_text() == fingerprint:
         log.info("dbt docs: the dbt project has not changed since %s was generated", out_dir)
         return None
-    report = generate_dbt_docs(serving_db, out_dir)
+    report = generate_dbt_docs(serving_db, out_dir, manifest_path=manifest_path, from_build=from_build)
     stamp.write_text(fingerprint)
     return report
 

@@ -1,18 +1,23 @@
 """dbt models, seeds and tests as Dagster assets and asset checks (one dbt build per run)."""
 
-from collections.abc import Mapping
+import os
+import shutil
+from collections.abc import Iterator, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
 from ingestion.audit import dbt_inputs_fingerprint, last_dbt_build, record_dbt_build, record_dbt_results
 from ingestion.landing import sha256_hex
 from ingestion.previews import preview_markdown, row_count
 from orchestration.dbt_project import dbt_project
-from orchestration.resources import AigapSettings, WarehouseResource, dbt_vars
+from orchestration.resources import AigapSettings, WarehouseResource
 
 
 class AigapDbtTranslator(DagsterDbtTranslator):
@@ -31,6 +36,19 @@ class AigapDbtTranslator(DagsterDbtTranslator):
             return "seeds"
         return fqn[1] if len(fqn) > 2 else "dbt"
 
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project) -> dg.AssetCheckSpec | None:
+        if asset_spec.key.path[0] not in CHECKED_LAYERS:
+            return None
+        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+
+
+# Which dbt tests are also Dagster asset checks: those on the marts (what analysts read) and on the
+# seeds (the curated facts). Every test runs in the build either way: an error-severity failure stops
+# the models downstream of it and fails the step, and every result is kept in audit.check_results.
+# Each Dagster check costs four SQLite writes in the event log (planned, output, evaluation and its
+# index); the 270 staging and intermediate tests as checks were a fifth of a first run.
+CHECKED_LAYERS = ("marts", "seeds")
+
 
 # dbt source tests stay in the dbt build (a failing one stops the models downstream of it, and its
 # result is kept in audit.check_results) but are not Dagster checks on the raw assets: when the dbt
@@ -42,6 +60,12 @@ TRANSLATOR = AigapDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_sou
 # The marts an analyst opens first: their materializations carry a preview table in the UI.
 PREVIEWED = {"fct_valuation_daily", "fct_basket_gap_daily", "fct_fundamentals", "fct_compute_access_gap",
              "fct_event_study", "fct_return_on_research", "fct_growth_vs_utility"}  # fmt: skip
+
+
+# dbt unit tests check the models' logic on fixed rows, not the data: they change only with the SQL,
+# so they run where the SQL is tested (tests/integration/test_dbt_unit_tests.py, CI), as dbt advises,
+# not in every build (27 of them were half of the build's test time).
+PRODUCTION_BUILD = ("--exclude-resource-type", "unit_test")
 
 
 # Marts wait for their row counts; what is built on them waits too (outputs go in topological order).
@@ -72,6 +96,53 @@ def _with_table_metadata(context: dg.AssetExecutionContext, events: list, db_pat
                 event = event.with_metadata({**event.metadata, **metadata})
             enriched.append(event)
     return enriched
+
+
+def _target_with_parse_state(run_id: str, state: Path) -> Path:
+    """This build's own target folder, holding this warehouse's last parse when there is one.
+
+    dagster-dbt would seed it with `make manifest`'s parse, which dbt throws away (a full parse, 8 s
+    here) whenever the warehouse file is another than the one the manifest was made for.
+    """
+    target = dbt_project.project_dir / dbt_project.target_path / f"aigap_dbt-{run_id[:8]}-{uuid4().hex[:7]}"
+    target.mkdir(parents=True)
+    if state.is_file():
+        shutil.copyfile(state, target / state.name)
+    return target
+
+
+def _keep_parse_state(target: Path, state: Path) -> None:
+    """Keep the parse of a successful build for the next build and the docs of this warehouse."""
+    built = target / state.name
+    if built.is_file():
+        state.parent.mkdir(parents=True, exist_ok=True)
+        staged = state.with_suffix(".tmp")
+        shutil.copyfile(built, staged)
+        os.replace(staged, state)
+
+
+def _dagster_events(context: dg.AssetExecutionContext, invocation) -> Iterator:
+    """dagster-dbt's events of the build, without those of tests that are not checks of this run.
+
+    ``invocation.stream()`` would log each of those as an observation of the tested model, with a
+    warning that calls it an indirect selection: hundreds of misleading lines and events.
+    """
+    checks = context.selected_asset_check_keys
+    for raw in invocation.stream_raw_events():
+        unique_id = (raw.raw_event.get("data", {}).get("node_info") or {}).get("unique_id", "")
+        if (
+            unique_id.startswith("test.")
+            and get_asset_check_key_for_test(invocation.manifest, TRANSLATOR, unique_id, dbt_project)
+            not in checks
+        ):
+            continue
+        yield from raw.to_default_asset_events(
+            manifest=invocation.manifest,
+            dagster_dbt_translator=TRANSLATOR,
+            context=context,
+            target_path=invocation.target_path,
+            project=dbt_project,
+        )
 
 
 class DbtBuildConfig(dg.Config):
@@ -116,10 +187,13 @@ def aigap_dbt(
             f"{s.serving_db_path} stays as published (launch with force: true to build anyway)"
         )
         return
-    invocation = dbt.cli(["build", *dbt_vars(s)], context=context, raise_on_error=False)
+    target = _target_with_parse_state(context.run.run_id, s.dbt_parse_state)
+    invocation = dbt.cli(
+        ["build", *PRODUCTION_BUILD, *s.dbt_vars()], context=context, raise_on_error=False, target_path=target
+    )
     marts = []
     try:
-        for event in invocation.stream():
+        for event in _dagster_events(context, invocation):
             if _held_back(context, event):
                 marts.append(event)
             else:
@@ -137,6 +211,7 @@ def aigap_dbt(
         )
         if invocation.is_successful():
             record_dbt_build(con, context.run.run_id, fingerprint)
+            _keep_parse_state(target, s.dbt_parse_state)
     yield from _with_table_metadata(context, marts, duckdb.database)
     if not invocation.is_successful():
         raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log above")

@@ -7,7 +7,7 @@ import dagster as dg
 from ingestion.publish.dbt_docs import refresh_dbt_docs
 from ingestion.publish.report import build_report
 from orchestration.dbt_project import dbt_project
-from orchestration.resources import AigapSettings
+from orchestration.resources import AigapSettings, WarehouseResource
 
 SERVING_KEY = dg.AssetKey(["serving", "aigap"])
 
@@ -68,10 +68,13 @@ def report_html(context: dg.AssetExecutionContext, settings: AigapSettings) -> d
         "when the dbt project changed since the site was last generated."
     ),
 )
-def dbt_docs_site(context: dg.AssetExecutionContext, settings: AigapSettings) -> dg.MaterializeResult:
+def dbt_docs_site(
+    context: dg.AssetExecutionContext, settings: AigapSettings, duckdb: WarehouseResource
+) -> dg.MaterializeResult:
+    # The warehouse resource holds the run lock: dbt reads the catalog from the working file.
     s = settings.get()
     out = s.reports_dir / "dbt-docs"
-    report = refresh_dbt_docs(s.serving_db_path, out, dbt_project.manifest_path)
+    report = refresh_dbt_docs(s.serving_db_path, out, dbt_project.manifest_path, from_build=s)
     metadata: dict[str, dg.RawMetadataValue] = {
         "path": dg.MetadataValue.path(str(out / "static_index.html")),
         "regenerated": report is not None,

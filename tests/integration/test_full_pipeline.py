@@ -1,4 +1,4 @@
-"""The whole graph materialized in-process on the bundled sample, checked against hand computations.
+"""The whole graph on the bundled sample (one complete run, ``baseline()``), checked against hand computations.
 
 Expected values are computed here from the sample's raw files with plain csv/json, independently
 of the parsers and dbt models under test.
@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from ingestion.config import load_settings
+from tests.support.pipeline_proc import baseline, clone_home, run_to_end, serving_db, sha256_file, working_db
 
 pytestmark = pytest.mark.slow
 
@@ -61,12 +62,8 @@ def hkex_shares_known_on(day: str) -> float:
 
 @pytest.fixture(scope="module")
 def warehouse():
-    from orchestration.run import run_refresh
-
-    settings = load_settings()
-    result = run_refresh(dg.DagsterInstance.ephemeral(), settings)
-    assert result.success
-    con = duckdb.connect(str(settings.serving_db_path), read_only=True)
+    """The serving file of the complete run on the sample (``baseline()``, one per pytest process)."""
+    con = duckdb.connect(str(serving_db(baseline().root)), read_only=True)
     yield con
     con.close()
 
@@ -138,7 +135,7 @@ def test_fiscal_years_follow_each_companys_year_end(warehouse):
 
 
 def test_serving_file_and_parquet_published(warehouse):
-    settings = load_settings()
+    settings = load_settings({"AIGAP_HOME": str(baseline().root / "warehouse")})
     for mart in ("dim_company", "fct_fundamentals", "fct_valuation_daily", "fct_basket_gap_daily"):
         path = settings.parquet_dir / f"{mart}.parquet"
         rows = duckdb.connect().execute(f"select count(*) from '{path}'").fetchone()[0]
@@ -177,20 +174,41 @@ def test_baba_across_its_2019_share_subdivision(warehouse):
     )
 
 
-def test_a_second_run_with_nothing_new_rebuilds_and_republishes_nothing(warehouse):
-    """Same sample again: every window holds the same bytes, so dbt, serving and the report are skipped."""
-    import hashlib
-
-    from orchestration.run import run_refresh
-
-    settings = load_settings()
-    before = hashlib.sha256(settings.serving_db_path.read_bytes()).hexdigest()
-    result = run_refresh(dg.DagsterInstance.ephemeral(), settings)
-    assert result.success
-    assert result.asset_materializations_for_node("aigap_dbt") == []
-    assert result.asset_materializations_for_node("serving__aigap") == []
-    assert hashlib.sha256(settings.serving_db_path.read_bytes()).hexdigest() == before
-    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+def test_a_second_run_with_nothing_new_rebuilds_and_republishes_nothing(tmp_path):
+    """Same sample again (a copy of the complete run, with its Dagster record): every window holds the
+    same bytes, so dbt, serving and the report are skipped."""
+    root = clone_home(baseline().root, tmp_path)
+    before = sha256_file(serving_db(root))
+    run_to_end(root)
+    assert sha256_file(serving_db(root)) == before
+    instance = dg.DagsterInstance.from_config(str(root / "dagster"))
+    [last] = instance.get_run_records(limit=1)
+    materialized = {
+        record.event_log_entry.dagster_event.asset_key.path[0]
+        for record in instance.get_records_for_run(last.dagster_run.run_id, limit=100_000).records
+        if record.event_log_entry.dagster_event is not None
+        and record.event_log_entry.dagster_event.event_type_value == "ASSET_MATERIALIZATION"
+    }
+    assert "landing" in materialized  # the run did land (the current month's bars at least)
+    assert materialized.isdisjoint({"staging", "intermediate", "marts", "report", "serving", "reports"})
+    with duckdb.connect(str(working_db(root)), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM audit.dbt_builds").fetchone() == (1,)
         # the bars were not reloaded either: every row still carries the first run's load time
         assert con.execute("SELECT count(DISTINCT loaded_at) FROM raw.prices_daily").fetchone() == (1,)
+
+
+def test_the_run_publishes_the_dbt_docs_and_keeps_its_parse_for_the_next_build(warehouse):
+    home = baseline().root / "warehouse"
+    site = home / "reports" / "dbt-docs"
+    catalog = json.loads((site / "catalog.json").read_bytes())
+    in_catalog = {node["metadata"]["name"] for node in catalog["nodes"].values()}
+    marts = {
+        r[0]
+        for r in warehouse.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts'"
+        ).fetchall()
+    }
+    assert marts and marts <= in_catalog, marts - in_catalog
+    assert (site / "static_index.html").stat().st_size > 1_000_000  # the manifest and catalog are embedded
+    # the build's parse of the project, which the docs reused and the next build will too
+    assert load_settings({"AIGAP_HOME": str(home)}).dbt_parse_state.stat().st_size > 0

@@ -17,8 +17,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,6 +31,7 @@ from ingestion.raw_loader import load_window
 from ingestion.sources import eodhd
 from ingestion.sources.registry import SOURCES
 from ingestion.universe import read_universe
+from tests.support.dbt_cli import dbt, dbt_ok, run_results
 from tests.support.replay_server import RecordedRequest, ReplayServer, Reply
 
 REALDATA = REPO_ROOT.parent / "shared" / "realdata" / "yahoo"
@@ -166,21 +165,12 @@ def prepare(tmp_path: Path, server: ReplayServer):
 
 def run_dbt(home: Path) -> dict:
     """The universe view, then the price staging models with their own tests (real dbt)."""
-    dbt = Path(sys.executable).with_name("dbt")
-    common = ["--profiles-dir", str(DBT_PROJECT), "--target-path", str(home / "target"),
-              "--log-path", str(home / "logs")]  # fmt: skip
-    env = {**os.environ, "AIGAP_HOME": str(home)}
-    steps = [
-        ["run", "--select", "stg_manual__universe"],
-        # cautious: only tests all of whose parents are these two models
-        ["build", "--select", "stg_prices__daily stg_prices__events", "--indirect-selection", "cautious"],
-    ]
-    for step in steps:
-        run = subprocess.run(
-            [str(dbt), *step, *common], cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=600
-        )
-    results = json.loads((home / "target" / "run_results.json").read_text())["results"]
-    return {r["unique_id"].split(".")[2]: r for r in results} | {"_stdout": run.stdout}
+    dbt_ok(home, "run", "--select", "stg_manual__universe")
+    # cautious: only tests all of whose parents are these two models
+    run = dbt(
+        home, "build", "--select", "stg_prices__daily stg_prices__events", "--indirect-selection", "cautious"
+    )
+    return {uid.split(".")[2]: r for uid, r in run_results(home).items()} | {"_stdout": run.stdout}
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import functools
 import hashlib
 import json
@@ -257,14 +258,16 @@ def baseline() -> Baseline:
     kept as it is), to iterate on these tests without paying for the first run each time.
     """
     reuse = os.environ.get("AIGAP_TEST_BASELINE")
+    shared = os.environ.get(SHARED_BASELINE_ENV)
     if reuse:
         root, seconds = Path(reuse), 0.0
         assert serving_db(root).is_file(), f"AIGAP_TEST_BASELINE={reuse}: no serving file there"
+    elif shared:
+        root, seconds = _shared_baseline(Path(shared))
     else:
         root = Path(tempfile.mkdtemp(prefix="aigap-baseline-"))
         atexit.register(_rmtree, root)
-        run = run_to_end(root)
-        seconds = run.lines[-1][0] if run.lines else 0.0
+        seconds = _build(root)
     return Baseline(
         root=root,
         serving_sha256=sha256_file(serving_db(root)),
@@ -272,6 +275,28 @@ def baseline() -> Baseline:
         raw_counts=table_counts(working_db(root), "raw"),
         seconds=seconds,
     )
+
+
+# pytest-xdist workers share one baseline (tests/conftest.py names its folder): the first to need it
+# builds it under an exclusive lock, the others wait for it and read it.
+SHARED_BASELINE_ENV = "AIGAP_TEST_SHARED_BASELINE"
+
+
+def _build(root: Path) -> float:
+    run = run_to_end(root)
+    return run.lines[-1][0] if run.lines else 0.0
+
+
+def _shared_baseline(root: Path) -> tuple[Path, float]:
+    root.parent.mkdir(parents=True, exist_ok=True)
+    done = root / "built-in-seconds"
+    with open(root.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the worker dies
+        if not done.is_file():
+            _rmtree(root)  # a worker that died half-way left a partial one
+            root.mkdir()
+            done.write_text(f"{_build(root):.1f}")
+    return root, float(done.read_text())
 
 
 def clone_home(source: Path, dest: Path) -> Path:

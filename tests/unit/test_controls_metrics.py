@@ -7,14 +7,13 @@ prices around NVIDIA's two licence letters. dbt seeds and runs only the controls
 temporary AIGAP_HOME.
 """
 
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from tests.support.dbt_cli import dbt
 
 pytestmark = pytest.mark.slow
 
@@ -73,26 +72,6 @@ insert into staging.stg_manual__universe values
      'fixture.csv', true, now());
 create table staging.stg_prices__daily (ticker varchar, date date, adjusted_close double, is_sample boolean);
 """
-
-
-def dbt(home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            *args,
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(home / "target"),
-            "--log-path",
-            str(home / "logs"),
-        ],
-        cwd=DBT_PROJECT,
-        env={**os.environ, "AIGAP_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,12 @@
+import json
+import re
+import subprocess
+
 import dagster as dg
 
+from orchestration.dbt_project import dbt_project
 from orchestration.definitions import defs
+from orchestration.resources import build_resources
 
 
 def test_definitions_load_as_one_connected_graph():
@@ -63,3 +69,30 @@ def test_jobs_schedules_and_checks_exist():
     assert "raw/sec_companyfacts:gx_sec_companyfacts" in check_keys
     # dbt tests (model and source tests) are asset checks too.
     assert any(k.startswith("marts/fct_valuation_daily:") for k in check_keys)
+
+
+def test_dbt_tests_are_checks_on_marts_and_seeds_only():
+    from orchestration.assets.dbt import aigap_dbt
+
+    manifest = json.loads(dbt_project.manifest_path.read_bytes())
+    nodes = manifest["nodes"]
+
+    def layer(test: dict) -> str | None:  # the schema of the model or seed a test is about
+        deps = test["depends_on"]["nodes"]
+        attached = test.get("attached_node") or (deps[0] if len(deps) == 1 else None)
+        return nodes[attached]["config"]["schema"] if attached in nodes else None
+
+    layers = [layer(n) for n in nodes.values() if n["resource_type"] == "test"]
+    assert {"staging", "intermediate", "marts", "seeds"} <= set(layers)  # tests exist on every layer
+    checked = {key.asset_key.path[0] for key in aigap_dbt.check_keys}
+    assert checked == {"marts", "seeds"}
+    assert len(aigap_dbt.check_keys) == sum(1 for x in layers if x in checked)
+
+
+def test_the_dbt_version_dagster_is_told_is_the_one_dbt_reports():
+    dbt_cli = build_resources()["dbt"]
+    reported = subprocess.run(
+        [dbt_cli.dbt_executable, "--version"], capture_output=True, text=True, check=True
+    )
+    installed = re.search(r"installed:\s*(\d+\.\d+\.\d+)", reported.stdout).group(1)
+    assert str(dbt_cli._cli_version) == installed, reported.stdout

@@ -7,15 +7,13 @@ logic is covered by the dbt unit tests in models/marts/_gap__models.yml; this ru
 through dbt (contracts included) and through the report.
 """
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from ingestion.publish.report import build_report
+from tests.support.dbt_cli import dbt_ok
 
 pytestmark = pytest.mark.slow
 
@@ -113,28 +111,13 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = home / "aigap.duckdb"  # profiles.yml: $AIGAP_HOME/aigap.duckdb, database "aigap"
     with duckdb.connect(str(db)) as con:
         con.execute(FIXTURE_SQL)
-    dbt = Path(sys.executable).with_name("dbt")
-    run = subprocess.run(
-        [
-            str(dbt),
-            "run",
-            "--select",
-            "dim_company fct_valuation_daily fct_return_on_research fct_growth_vs_utility "
-            "rpt_ev_to_rd rpt_return_on_research rpt_growth_vs_utility",
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(home / "target"),
-            "--log-path",
-            str(home / "logs"),
-        ],
-        cwd=DBT_PROJECT,
-        env={**os.environ, "AIGAP_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=300,
+    dbt_ok(
+        home,
+        "run",
+        "--select",
+        "dim_company fct_valuation_daily fct_return_on_research fct_growth_vs_utility "
+        "rpt_ev_to_rd rpt_return_on_research rpt_growth_vs_utility",
     )
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     return db
 
 

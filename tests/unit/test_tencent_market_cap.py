@@ -6,9 +6,6 @@ builds the HKEX staging model, the fundamentals versions, the share counts in fo
 cap, fct_fundamentals and fct_valuation_daily in a temporary AIGAP_HOME.
 """
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 from ingestion.sources import manual
+from tests.support.dbt_cli import dbt_ok
 
 pytestmark = pytest.mark.slow
 
@@ -126,27 +124,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "create table marts.fct_fundamentals_anomalies (ticker varchar, metric varchar, fiscal_year integer, "
             "fiscal_period varchar, period_end date, anomaly varchar, detail varchar, is_sample boolean)"
         )
-    dbt = Path(sys.executable).with_name("dbt")
-    run = subprocess.run(
-        [
-            str(dbt),
-            "run",
-            "--select",
-            MODELS,
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(home / "target"),
-            "--log-path",
-            str(home / "logs"),
-        ],
-        cwd=DBT_PROJECT,
-        env={**os.environ, "AIGAP_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    dbt_ok(home, "run", "--select", MODELS)
     return db
 
 
