@@ -45,8 +45,11 @@ run: $(MANIFEST)
 # own environment is untouched: `make run` and `make bench` start as a user's would.
 TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/.cache/pycache
 
+# Three workers (pytest-xdist) on two cores, a test file each at a time, in the order tests/conftest.py
+# gives (the runs spend part of their time waiting on dbt and each other); the run most tests compare
+# with is built once between them (tests/support/pipeline_proc.py: baseline).
 test: $(MANIFEST)
-	$(TEST_ENV) $(RUN) pytest
+	$(TEST_ENV) $(RUN) pytest -n 3 --dist loadfile --no-loadscope-reorder
 
 test-fast: $(MANIFEST)
 	$(TEST_ENV) $(RUN) pytest -m "not slow"

@@ -33,3 +33,29 @@ def _shared_baseline_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Under pytest-xdist, one baseline run for all workers, in the folder above theirs (pytest rotates it)."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ[SHARED_BASELINE_ENV] = str(tmp_path_factory.getbasetemp().parent / "baseline")
+
+
+# The order pytest-xdist hands test files to its workers (make test: --dist loadfile, no reordering by
+# size): the file that builds the shared baseline run first, then the long ones that do not need it,
+# so that no worker waits idle for the baseline; the rest in collection order.
+FIRST = (
+    "integration/test_full_pipeline.py",  # builds the baseline
+    "integration/test_prices_yahoo_replay.py",  # a first run of its own
+    "integration/test_faults.py",  # the longest; needs the baseline
+    "unit/test_controls_metrics.py",
+    "unit/test_tencent_market_cap.py",
+    "unit/test_gap_metrics.py",
+    "integration/test_alphabet_real_filings.py",
+    "integration/test_serving_readers.py",
+    "integration/test_dbt_unit_tests.py",
+    "integration/test_faults_publish.py",
+    "integration/test_dashboard.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.path.as_posix()
+        return next((i for i, name in enumerate(FIRST) if path.endswith(name)), len(FIRST))
+
+    items.sort(key=rank)  # stable: tests keep their order within a file

@@ -16,7 +16,9 @@ hold every document once and every raw row once.
 
 Killing a whole run in its publishing step would cost another full run for a window of half a
 second; the publishing kills instead SIGKILL the process doing exactly that step
-(``ingestion.publish.serving.publish`` on a copy of the good warehouse) at random moments, several times.
+(``ingestion.publish.serving.publish`` on a copy of the good warehouse) at random moments, several times:
+those, and a failing blocking check, are in test_faults_publish.py (another file, so that pytest-xdist
+runs them beside this scenario rather than after it).
 """
 
 from __future__ import annotations
@@ -25,10 +27,6 @@ import json
 import os
 import random
 import re
-import shutil
-import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,13 +36,11 @@ import pytest
 
 from ingestion.landing import LandingZone, sha256_hex
 from tests.support.pipeline_proc import (
-    REPO_ROOT,
     SAMPLE_DIR,
     UNIVERSE,
     PipelineRun,
     baseline,
     clone_home,
-    group_members,
     job_started,
     serving_db,
     sha256_file,
@@ -62,7 +58,6 @@ KILL_POINTS = [
     ("raw", None, "raw_filings", (0.0, 1.0)),
     ("dbt", "refresh", "aigap_dbt", (5.0, 25.0)),
 ]
-PUBLISH_KILLS = 8
 DAY = "2022-11-30"
 BUSY = re.compile(r"another aigap run is writing to (\S+) \((pid (\d+)[^)]*)\)")
 
@@ -375,155 +370,3 @@ def test_raw_holds_landed_versions_and_no_row_twice(scenario, good):
 
 
 # -- killed while publishing ----------------------------------------------------------------------
-
-PUBLISH = """
-import sys
-from pathlib import Path
-from ingestion.publish.serving import publish
-print("publishing", flush=True)
-publish(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
-print("published", flush=True)
-"""
-
-
-def start_publish(root: Path) -> tuple[subprocess.Popen, float]:
-    """``publish`` of root's warehouse as the run's serving step calls it; returns once it has begun."""
-    serving = serving_db(root)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", PUBLISH, str(working_db(root)), str(serving), str(serving.parent / "parquet")],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    assert proc.stdout.readline().strip() == "publishing"
-    return proc, time.monotonic()
-
-
-def test_killed_while_publishing_serving_is_the_old_file_or_the_whole_new_one(tmp_path, good):
-    base, _ = good
-    root = clone_home(base.root, tmp_path / "home")
-    # Mark the warehouse so the new file can be told from the old one.
-    with duckdb.connect(str(working_db(root))) as con:
-        con.execute("CREATE TABLE marts.fault_probe AS SELECT 42 AS answer")
-    # One whole publish (of a copy) to time it.
-    proc, began = start_publish(clone_home(root, tmp_path / "timing"))
-    assert proc.stdout.readline().strip() == "published"
-    assert proc.wait() == 0
-    seconds = time.monotonic() - began
-
-    rng = random.Random(SEED)
-    seen, leftovers = [], 0
-    for _ in range(PUBLISH_KILLS):
-        proc, began = start_publish(root)
-        # Up to a little past the end of a whole publish, so the rename itself can be hit too.
-        time.sleep(max(0.0, rng.uniform(0, 1.2 * seconds) - (time.monotonic() - began)))
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        assert not group_members(proc.pid)
-        sha = sha256_file(serving_db(root))
-        with duckdb.connect(str(serving_db(root)), read_only=True) as con:
-            probe = con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'fault_probe'"
-            ).fetchone()[0]
-            counts = {m: n for m, n in table_counts(serving_db(root), "marts").items() if m != "fault_probe"}
-        assert counts == base.mart_counts
-        if probe:
-            seen.append("new")
-        else:
-            assert sha == base.serving_sha256  # the old file, byte for byte
-            seen.append("old")
-        leftovers += any(p.name.endswith(".tmp") for p in serving_db(root).parent.iterdir())
-    print(f"publish killed {PUBLISH_KILLS} times over {seconds:.2f}s: {seen}, {leftovers} left a temp copy")
-    # Once the new file is in place, it stays (a kill never brings the old one back).
-    if "new" in seen:
-        assert "old" not in seen[seen.index("new") :], seen
-    # At least one kill came in the middle of the copy, when the temp file existed.
-    assert leftovers >= 1, seen
-
-    proc, _ = start_publish(root)
-    assert proc.stdout.readline().strip() == "published"
-    assert proc.wait() == 0
-    # The next publish removed the dead publishes' temp files.
-    assert sorted(p.name for p in serving_db(root).parent.iterdir()) == ["aigap.duckdb", "parquet"]
-    parquet = sorted(p.name for p in (serving_db(root).parent / "parquet").iterdir())
-    assert parquet == sorted(f"{m}.parquet" for m in [*base.mart_counts, "fault_probe"])
-
-
-def test_publish_removes_the_temp_files_of_a_killed_publish_only(tmp_path):
-    """Deterministic twin of the kills above: the temp copy of a dead publish is removed, a live one kept."""
-    from ingestion.publish.serving import publish
-
-    db, serving, parquet = tmp_path / "aigap.duckdb", tmp_path / "serving" / "aigap.duckdb", tmp_path / "pq"
-    with duckdb.connect(str(db)) as con:
-        con.execute("CREATE SCHEMA marts")
-        con.execute("CREATE TABLE marts.fct_x AS SELECT range AS i FROM range(5)")
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    dead_pid, live_pid = int(dead.stdout), os.getppid()  # the first has exited; the second runs
-    serving.parent.mkdir(parents=True)
-    parquet.mkdir()
-    left = [serving.parent / f".aigap.duckdb.{dead_pid}.tmp", parquet / f".fct_x.parquet.{dead_pid}.tmp"]
-    busy = serving.parent / f".aigap.duckdb.{live_pid}.tmp"
-    for path in [*left, busy]:
-        path.write_bytes(b"half a copy")
-
-    publish(db, serving, parquet)
-
-    assert [p.exists() for p in left] == [False, False]
-    assert busy.read_bytes() == b"half a copy"  # another publish may still be writing it
-    with duckdb.connect(str(serving), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM marts.fct_x").fetchone() == (5,)
-    assert sorted(p.name for p in parquet.iterdir()) == ["fct_x.parquet"]
-
-
-# -- a blocking check fails ----------------------------------------------------------------------
-
-
-def test_failing_blocking_check_stops_dbt_and_leaves_serving_unchanged(tmp_path, good):
-    base, _ = good
-    root = clone_home(base.root, tmp_path / "home")
-    sample = tmp_path / "sample"
-    shutil.copytree(SAMPLE_DIR, sample)
-    # HKD per USD on DAY typed as 150 (a unit error: the peg keeps it within 7.75-7.85). Positive and
-    # dated in the past, so no row rule quarantines it: it reaches raw.fx_rates, where the blocking
-    # GX suite (rates within 1..20) must stop everything downstream.
-    fx = sample / "fx" / "DEXHKUS.csv"
-    text = fx.read_text()
-    assert f"\n{DAY},7.8151\n" in text
-    fx.write_text(text.replace(f"\n{DAY},7.8151\n", f"\n{DAY},150\n"))
-    before = sha256_file(serving_db(root))
-    assert before == base.serving_sha256
-
-    run = PipelineRun(root, {"AIGAP_SAMPLE_DIR": str(sample)}).start()
-    rc = run.wait()
-
-    assert rc == 1, run.tail(40)
-    assert "Asset check 'gx_fx_rates' on 'raw/fx_rates' did not pass" in run.output
-    assert "blocking asset check failed with ERROR severity:\nraw/fx_rates: gx_fx_rates" in run.output
-    # What BI tools read is the previous good file, byte for byte (and the run says so).
-    assert sha256_file(serving_db(root)) == before
-    assert "the serving file was not replaced" in run.output
-    # Nothing downstream of raw.fx_rates ran in that run: not the dbt build, not the publication.
-    refresh = run.output[job_started("refresh").search(run.output).start() :]
-    assert not step_started("aigap_dbt").search(refresh)
-    assert not step_started("serving__aigap").search(refresh)
-    with duckdb.connect(str(working_db(root)), read_only=True) as con:
-        # The bad rate reached raw (the check, not a parser, stopped it) ...
-        assert con.execute(
-            "SELECT value FROM raw.fx_rates WHERE series_id = 'DEXHKUS' AND date = ?", [DAY]
-        ).fetchone() == (150.0,)
-        # ... and the check recorded exactly that one failing row, as blocking.
-        audit = con.execute(
-            "SELECT status, blocking, failing_rows FROM audit.check_results "
-            "WHERE check_name = 'gx_fx_rates' ORDER BY checked_at DESC LIMIT 1"
-        ).fetchone()
-        # No mart was rebuilt with it: Tencent's USD cap on DAY is still local cap / 7.8151.
-        local, usd = con.execute(
-            "SELECT market_cap_local, market_cap_usd FROM marts.fct_valuation_daily "
-            "WHERE ticker = '0700.HK' AND date = ?",
-            [DAY],
-        ).fetchone()
-    assert audit == ("failed", True, 1)
-    assert usd == pytest.approx(local / 7.8151, rel=1e-9)
