@@ -138,6 +138,17 @@ class LandingZone:
         finally:
             os.unlink(tmp)
 
+    def remove_orphaned_temp_files(self) -> list[Path]:
+        """Remove the temp copies of writers killed between writing a file and naming it by its hash.
+
+        Only for the holder of the run lock, when no one else can be writing. The document itself is
+        landed again by the run that follows (its bytes were never named, nor put in a manifest).
+        """
+        orphans = sorted(self.root.glob("*/*/.landing-*"))
+        for path in orphans:
+            path.unlink(missing_ok=True)
+        return orphans
+
     def _manifest_path(self, source: str) -> Path:
         return self.root / "_manifest" / f"{source}.jsonl"
 

@@ -84,6 +84,9 @@ class WarehouseResource(dg.ConfigurableResource):
             holder=f"dagster run {run_id}",
             wait_seconds=self.lock_wait_seconds,
         ):
+            # A run killed mid-landing may have left a temp copy; the lock means nobody writes now.
+            for orphan in self.settings.zone().remove_orphaned_temp_files():
+                context.log.info(f"removed {orphan}: the temp copy of a landing write that was killed")
             yield self
 
 

@@ -49,3 +49,19 @@ def test_latest_skips_error_answers_and_follows_304(tmp_path):
     assert not_modified.status == 304 and not_modified.sha256 == good.sha256
     assert zone.latest("filings")["k"].status == 304
     assert len(zone.latest("filings", status_ok_only=False)) == 1
+
+
+def test_temp_copies_of_killed_writes_are_removed_and_landed_files_kept(tmp_path):
+    zone = LandingZone(tmp_path)
+    kept = zone.land("fx", "DEXHKUS", b"a,b\n1,2\n", url="u", suffix=".csv")
+    # What a writer killed after writing its temp copy and before naming it leaves behind.
+    orphan = tmp_path / "fx" / kept.sha256[:2] / ".landing-k1lled"
+    orphan.write_bytes(b"a,b\n1,2\n")
+    other = tmp_path / "prices" / "ab" / ".landing-x"
+    other.parent.mkdir(parents=True)
+    other.write_bytes(b"partial")
+
+    assert zone.remove_orphaned_temp_files() == sorted([orphan, other])
+    assert not orphan.exists() and not other.exists()
+    assert zone.read(kept) == b"a,b\n1,2\n"
+    assert zone.remove_orphaned_temp_files() == []
