@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.config import load_settings
+from ingestion.publish.sites import swap_in
 
 log = logging.getLogger(__name__)
 
@@ -87,18 +88,6 @@ def _snapshot(serving_db: Path, work: Path) -> Path:
     return target
 
 
-def _swap_in(built: Path, site: Path) -> None:
-    """Replace ``site`` by ``built`` with two renames (the old site lives until the second)."""
-    staged = site.with_name(f".{site.name}.{os.getpid()}.new")
-    old = site.with_name(f".{site.name}.{os.getpid()}.old")
-    shutil.rmtree(staged, ignore_errors=True)
-    shutil.copytree(built, staged)
-    if site.exists():
-        os.replace(site, old)
-    os.replace(staged, site)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(
         con.execute(
@@ -150,7 +139,7 @@ def build_dashboard(serving_db: Path, site: Path) -> DashboardBuild:
         env["OBSERVABLE_TELEMETRY_DISABLE"] = "true"  # no network here, and none wanted
         shutil.rmtree(PROJECT_DIR / "dist", ignore_errors=True)
         _run([str(PROJECT_DIR / "node_modules" / ".bin" / "observable"), "build"], env, "build")
-        _swap_in(PROJECT_DIR / "dist", site)
+        swap_in(PROJECT_DIR / "dist", site)
     pages = sorted(site.rglob("index.html"))
     result = DashboardBuild(site, pages, time.monotonic() - started, npm_seconds, rows)
     log.info("dashboard: %d pages in %s, built in %.1fs", len(pages), site, result.seconds)

@@ -38,6 +38,7 @@ import orjson
 
 from ingestion.config import Settings, load_settings
 from ingestion.landing import sha256_hex
+from ingestion.publish.sites import swap_in
 
 log = logging.getLogger(__name__)
 
@@ -136,16 +137,11 @@ def generate_dbt_docs(
             )
         manifest = orjson.loads((target / "manifest.json").read_bytes())
         catalog = orjson.loads((target / "catalog.json").read_bytes())
-        staged = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.new")
-        shutil.rmtree(staged, ignore_errors=True)
-        staged.mkdir(parents=True)
+        site = work / "site"
+        site.mkdir()
         for name in SITE_FILES:
-            shutil.copyfile(target / name, staged / name)
-    old = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.old")
-    if out_dir.exists():
-        os.replace(out_dir, old)
-    os.replace(staged, out_dir)
-    shutil.rmtree(old, ignore_errors=True)
+            shutil.copyfile(target / name, site / name)
+        swap_in(site, out_dir)
     models = sum(1 for n in manifest["nodes"].values() if n["resource_type"] == "model")
     report = DocsReport(out_dir, models, len(catalog["nodes"]), time.monotonic() - started)
     log.info(
