@@ -81,7 +81,7 @@ bench: $(MANIFEST)
 	$(RUN) python bench/run_all.py
 
 sample: .venv/.installed
-	$(RUN) python -m ingestion.sample.make_sample
+	$(RUN) python -m tools.sample.make_sample
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs .venv/.installed

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_SAMPLE_DIR = REPO_ROOT / "ingestion" / "sample" / "data"
+BUNDLED_SAMPLE_DIR = REPO_ROOT / "data" / "sample"
 DEFAULT_UNIVERSE = REPO_ROOT / "ingestion" / "universe.csv"
 
 SOURCES = ("filings", "prices", "fx", "fedreg")

@@ -1,10 +1,10 @@
 """Generate the bundled offline sample: SYNTHETIC numbers in each source's exact live format.
 
-Run ``python -m ingestion.sample.make_sample``; it (re)writes ``ingestion/sample/data/``. The output is
+Run ``python -m tools.sample.make_sample`` (``make sample``); it (re)writes ``data/sample/``. The output is
 deterministic: every random draw comes from ``random.Random`` seeded with a fixed string per section, no
 clock is read, and JSON is written with a fixed key order, so re-running gives byte-identical files.
 
-What is written (see ``README.md`` next to this file for what is synthetic and what is not):
+What is written (see ``data/sample/README.md`` for what is synthetic and what is not):
 
 - ``sec/companyfacts/CIK##########.json`` and ``sec/submissions/CIK##########.json`` (SEC EDGAR shapes)
   for MSFT, GOOGL, AMZN (10-K/10-Q) and BABA, BIDU (20-F, annual only, CNY), and for AMZN each filing's
@@ -36,7 +36,7 @@ from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-OUT = Path(__file__).resolve().parent / "data"
+OUT = Path(__file__).resolve().parents[2] / "data" / "sample"
 SEED = 20221130
 START, END = date(2019, 1, 2), date(2025, 12, 31)
 SNAPSHOT = date(2025, 12, 31)  # the sample is a snapshot as of this day: nothing filed later is in it
