@@ -283,3 +283,28 @@ def test_the_home_page_leads_with_the_headline_computed_from_the_marts(built, se
     assert page["lines"] == 2, page
     assert page["headline"] is not None and page["chart"] is not None and page["toc"] is not None, page
     assert page["headline"] < page["toc"] and page["chart"] < page["toc"], page
+
+
+def test_a_duckdb_1_4_client_reads_every_view_the_dashboard_reads(built):
+    """BI tools (Evidence's node driver is DuckDB 1.4) open the same views by name: every extract's model
+    is in the serving file and reads there with the rows the 2.x side counts."""
+    from ingestion.publish.dashboard import EXTRACTS
+    from tests.integration import test_serving_clients as clients
+
+    base, result = built
+    models = sorted({e.model for e in EXTRACTS})
+    seen = clients.run_client(
+        "duckdb==1.4.*",
+        """
+        import json, sys
+        import duckdb
+        con = duckdb.connect(sys.argv[1], read_only=True)
+        counts = {m: con.execute(f"SELECT count(*) FROM {m}").fetchone()[0] for m in sys.argv[2:]}
+        print(json.dumps({"version": duckdb.__version__, "counts": counts}))
+        """,
+        str(serving_db(base.root)),
+        *models,
+    )
+    assert seen["version"].startswith("1.4."), seen
+    assert seen["counts"] == {e.model: result.rows[e.name] for e in EXTRACTS}
+    assert seen["counts"]["dashboard.dash_headline"] == 1
