@@ -23,6 +23,7 @@ from datetime import date
 import duckdb
 
 from ingestion.config import Settings
+from ingestion.errors import SourceUnreachable
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import LoadReport, Parser, load_landed, load_window
 from ingestion.sources import federal_register, fx, manual, prices, sec
@@ -66,7 +67,12 @@ class Source:
         mode = self.mode(settings)
         log.info("landing %s (%s mode)%s", self.name, mode, f" {window[0]}..{window[1]}" if window else "")
         fetch = self.land_live if mode == "live" else self.land_sample
-        return fetch(settings, zone, listings, window)
+        try:
+            return fetch(settings, zone, listings, window)
+        except SourceUnreachable as exc:
+            # One line: the setting that points at the host, and why the host cannot be reached.
+            setting = settings.url_setting(exc.url, self.follows)
+            raise SourceUnreachable(exc.url, exc.reason, setting) from exc
 
     def owns(self, key: str) -> bool:
         return self.key_prefixes is None or key.startswith(self.key_prefixes)
