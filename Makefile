@@ -59,9 +59,10 @@ test: $(MANIFEST) test-deps
 test-fast: $(MANIFEST) test-deps
 	$(TEST_ENV) $(RUN) pytest -m "not slow"
 
-# The Dagster instance beside the warehouse (AIGAP_HOME, or its one default in ingestion/config.py).
+# The Dagster instance beside the warehouse (AIGAP_HOME, or its one default in ingestion/config.py), with
+# the dagster.yaml the project writes (orchestration/instance.py: no telemetry, no newsletter modal).
 dev: $(MANIFEST)
-	export DAGSTER_HOME="$${DAGSTER_HOME:-$$($(RUN) python -c 'from ingestion.config import load_settings as s; h = s().dagster_home; h.mkdir(parents=True, exist_ok=True); print(h)')}" && \
+	export DAGSTER_HOME="$${DAGSTER_HOME:-$$($(RUN) python -m orchestration.instance)}" && \
 	$(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 check: $(MANIFEST)
