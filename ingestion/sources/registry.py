@@ -2,8 +2,8 @@
 
 A :class:`Source` says where its files land (``landing/<name>``), how it fetches them in sample and
 live mode, how one landed file parses, and which raw tables those rows fill. The raw loader
-(``ingestion.raw_loader``), ``python -m ingestion.load_all`` and the Dagster assets all iterate
-:data:`SOURCES`; none of them needs to know which source is which.
+(``ingestion.raw_loader``) and the Dagster assets iterate :data:`SOURCES`; none of them needs to know
+which source is which.
 
 Order matters: the universe comes first, because every other source reads the listings it holds
 (``raw.universe``) to know what to fetch, and the loader checks their rows against it.
@@ -128,7 +128,7 @@ def _load_bars(
 ) -> LoadReport:
     """Replace the window's days of every symbol with the newest landed bars of that window.
 
-    The whole range (``ALL_DAYS``, as ``load_all`` asks) takes every symbol's whole-history file.
+    The whole range (``ALL_DAYS``, a load given no window) takes every symbol's whole-history file.
     In live mode a symbol's history landed again after a split (prices.restated_histories) then
     replaces every stored day of that symbol.
     """
