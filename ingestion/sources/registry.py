@@ -185,13 +185,16 @@ SOURCES: dict[str, Source] = {
         ),
         Source(
             name=sec.SOURCE, folder=sec.SOURCE, group="filings",
-            description="SEC EDGAR XBRL companyfacts and submissions JSON of each SEC filer.",
+            description="SEC EDGAR XBRL companyfacts and submissions JSON of each SEC filer, and the XBRL "
+            "instance of each filing of the filers whose statements use extension concepts.",
             raw_tables=tuple(sec.RAW_TABLES), follows="filings",
             land_sample=_whole(sec.land_sample), land_live=_whole(sec.land_live), parse=sec.parse,
         ),
         Source(
             name=PRICES, folder=PRICES, group="market",
-            description="Daily OHLCV bars per listing (one request per symbol for a window of days).",
+            description="Daily OHLCV bars per listing, by month: live, one request per symbol from the "
+            "run's first month (Yahoo: up to now; a split found later lands the whole history again); "
+            "sample, each symbol's whole-history file, loaded for the run's days.",
             raw_tables=("prices_daily",), follows="prices",
             land_sample=_bars(live=False), land_live=_bars(live=True), parse=prices.parse,
             key_prefixes=tuple(f"{k}/" for k in prices.BAR_KINDS),
