@@ -111,6 +111,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = home / "aigap.duckdb"  # profiles.yml: $AIGAP_HOME/aigap.duckdb, database "aigap"
     with duckdb.connect(str(db)) as con:
         con.execute(FIXTURE_SQL)
+    dbt_ok(home, "seed", "--select", "concept_map")  # the one list of metrics (fct_valuation_daily)
     dbt_ok(
         home,
         "run",

@@ -124,6 +124,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "create table marts.fct_fundamentals_anomalies (ticker varchar, metric varchar, fiscal_year integer, "
             "fiscal_period varchar, period_end date, anomaly varchar, detail varchar, is_sample boolean)"
         )
+    dbt_ok(home, "seed", "--select", "concept_map")  # the one list of metrics (fct_valuation_daily)
     dbt_ok(home, "run", "--select", MODELS)
     return db
 
