@@ -60,7 +60,7 @@ class RawTable:
 
 ACCESSION_PATTERN = r"^\d{10}-\d{2}-\d{6}$"
 CIK_PATTERN = r"^\d{10}$"
-# Reported figures: anything beyond this is a unit or parsing error (and keeps NaN/inf out).
+# Reported figures: anything beyond this (an infinity too) is a unit or parsing error.
 FIGURE_BAND = Band(min=-1e16, max=1e16)
 
 
