@@ -32,6 +32,10 @@ class Suite:
 
 SUITES: dict[str, Suite] = {
     "universe": Suite("universe", True, "tickers and price symbols unique, baskets and roles known"),
+    "sec_company_tickers": Suite(
+        "sec_company_tickers", True, "CIKs of 10 digits, tickers and titles present, positions unique"
+    ),
+    "sec_companies": Suite("sec_companies", True, "one row per CIK, fiscal-year end MMDD, name present"),
     "sec_companyfacts": Suite(
         "sec_companyfacts",
         True,
@@ -75,8 +79,27 @@ def _expectations(table: str, today: date) -> list:
             E.ExpectColumnValuesToBeUnique(column="ticker"),
             # two listings on one symbol would share one price series
             E.ExpectColumnValuesToBeUnique(column="price_symbol"),
-            E.ExpectColumnValuesToBeInSet(column="basket", value_set=["US", "CN"]),
+            # baskets are data (US, CN, hardware, ...): a plain name; the essay's pair keeps US and CN
+            E.ExpectColumnValuesToMatchRegex(column="basket", regex=r"^[A-Za-z][A-Za-z0-9_]{0,29}$"),
             E.ExpectColumnValuesToBeInSet(column="role", value_set=["company", "benchmark"]),
+            # one filer, one company (GOOG is folded into GOOGL)
+            E.ExpectColumnValuesToBeUnique(column="cik"),
+            E.ExpectColumnValuesToBeNull(column="refused"),
+        ]
+    if table == "sec_company_tickers":
+        return [
+            *not_null("position", "cik", "ticker", "title"),
+            E.ExpectColumnValuesToBeUnique(column="position"),
+            E.ExpectColumnValuesToMatchRegex(column="cik", regex=r"^\d{10}$"),
+        ]
+    if table == "sec_companies":
+        return [
+            *not_null("cik", "name"),
+            E.ExpectColumnValuesToBeUnique(column="cik"),
+            E.ExpectColumnValuesToMatchRegex(column="cik", regex=r"^\d{10}$"),
+            E.ExpectColumnValuesToMatchRegex(
+                column="fiscal_year_end", regex=r"^(0[1-9]|1[0-2])\d\d$", mostly=1.0
+            ),
         ]
     if table == "sec_companyfacts":
         return [

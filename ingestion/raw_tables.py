@@ -25,7 +25,7 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
         ("ticker", pa.string()),
         ("name", pa.string()),
         ("role", pa.string()),  # 'company' or 'benchmark'
-        ("basket", pa.string()),  # 'US' or 'CN'
+        ("basket", pa.string()),  # its first basket in the file ('US', 'CN', 'hardware', ...)
         ("country", pa.string()),
         ("cik", pa.string()),  # 10 digits, zero padded; null for non-SEC filers
         ("exchange", pa.string()),
@@ -35,6 +35,36 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
         ("price_symbol", pa.string()),  # the prices provider's symbol, e.g. MSFT.US, 0700.HK
         ("filer", pa.string()),  # 'sec' or 'hkex'
         ("benchmark", pa.string()),  # companies: ticker of the benchmark row they are measured against
+        # -- where the row came from and how it was resolved (ingestion/universe_resolution.py) --
+        ("baskets", pa.string()),  # every basket the file lists it in, ';'-joined in file order
+        ("universe_file", pa.string()),  # the AIGAP_UNIVERSE file (or 'sec:all')
+        ("line", pa.int32()),  # its first line in that file
+        ("given_columns", pa.string()),  # the columns the file gave a value for, ';'-joined
+        ("cik_source", pa.string()),  # 'universe file', 'company_tickers' or null (no CIK)
+        ("other_tickers", pa.string()),  # tickers of the same filer folded into this row (GOOG into GOOGL)
+        ("cik_previous", pa.string()),  # the CIK the ticker had before company_tickers moved it
+        ("resolved_with", pa.string()),  # sha256 of the company_tickers.json the row was resolved with
+        ("refused", pa.string()),  # why the line is refused (row rule line_refused: to quarantine)
+    ],
+    # SEC's ticker -> CIK file (www.sec.gov/files/company_tickers.json), one row per ticker line.
+    "sec_company_tickers": [
+        ("position", pa.int32()),  # the row's key in the file ("0", "1", ...): SEC's own order
+        ("cik", pa.string()),  # 10 digits, zero padded (SEC writes an integer)
+        ("ticker", pa.string()),
+        ("title", pa.string()),
+    ],
+    # The company-level fields of an SEC submissions document, one row per document.
+    "sec_companies": [
+        ("cik", pa.string()),
+        ("name", pa.string()),
+        ("entity_type", pa.string()),  # 'operating', 'other' (funds, trusts) ...
+        ("sic", pa.string()),
+        ("sic_description", pa.string()),
+        ("fiscal_year_end", pa.string()),  # MMDD as SEC writes it, e.g. '0630'
+        ("exchanges", pa.string()),  # ';'-joined as listed, e.g. 'Nasdaq'
+        ("tickers", pa.string()),  # ';'-joined as listed, e.g. 'GOOGL;GOOG'
+        ("forms", pa.string()),  # ';'-joined distinct forms of filings.recent, sorted
+        ("state_of_incorporation", pa.string()),
     ],
     # One row per fact in an SEC XBRL companyfacts document.
     "sec_companyfacts": [
