@@ -156,7 +156,7 @@ def resolve_lines(
     for item in lines:
         by_ticker[item.ticker].append(item)
     merged: list[Listing] = []
-    for ticker, items in by_ticker.items():
+    for items in by_ticker.values():
         by_basket: dict[str, list[Listing]] = defaultdict(list)
         for item in items:
             by_basket[item.basket].append(item)
