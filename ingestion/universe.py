@@ -29,7 +29,7 @@ from ingestion.errors import BadSourceFile
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import LoadReport, ensure_schemas, load_landed
 from ingestion.raw_tables import arrow_schema
-from ingestion.universe_resolution import TickerIndex, resolve_lines, sec_all_listings, sec_filer_ciks
+from ingestion.universe_resolution import TickerIndex, default_benchmarks, resolve_lines, sec_all_listings, sec_filer_ciks
 
 log = logging.getLogger(__name__)
 
@@ -176,13 +176,7 @@ def parse_lines(body: bytes, path: str) -> list[Listing]:
             if row[column] and not seen:
                 first_line[column][key] = (lineno, row["ticker"])
         if row["role"] == "company":
-            if "benchmark" in header and not row["benchmark"]:
-                raise bad(
-                    "benchmark",
-                    f"is required for company {row['ticker']}: name the ticker of the benchmark row "
-                    "it is measured against (e.g. SPY), or leave the column out to take the benchmark "
-                    "row of its basket",
-                )
+            # an empty benchmark takes its basket's benchmark row (universe_resolution.default_benchmarks)
             if row["benchmark"]:
                 benchmark_refs.append((lineno, row["ticker"], row["benchmark"]))
         elif row["benchmark"]:
@@ -236,7 +230,8 @@ def parse_universe(
     refused lines come back with ``refused`` set (the loader sends them to quarantine.universe).
     ``previous``: ticker -> CIK as raw.universe held it, to record a CIK company_tickers moved.
     """
-    return resolve_lines(parse_lines(body, path), path, index, previous or {})
+    listings = resolve_lines(parse_lines(body, path), path, index, previous or {})
+    return default_benchmarks(listings, path, strict=b"benchmark" in body.split(b"\n", 1)[0])
 
 
 def read_universe(path: Path, index: TickerIndex | None = None) -> list[Listing]:

@@ -186,9 +186,7 @@ def resolve_lines(
     for item in merged:
         out = _resolve_one(item, index, previous)
         (refused if out.refused else resolved).append(out)
-    resolved = _fold_share_classes(resolved)
-    resolved = _default_benchmarks(resolved, lines)
-    return resolved + refused
+    return _fold_share_classes(resolved) + refused
 
 
 def _fold_share_classes(listings: list[Listing]) -> list[Listing]:
@@ -219,21 +217,35 @@ def _fold_share_classes(listings: list[Listing]) -> list[Listing]:
     return out
 
 
-def _default_benchmarks(listings: list[Listing], lines: list[Listing]) -> list[Listing]:
-    """Companies of a file without a benchmark column are measured against their basket's benchmark row."""
-    if any("benchmark" in x.given for x in lines) or not listings:
-        return listings
-    by_basket: dict[str, str] = {}
+def default_benchmarks(listings: list[Listing], path: str, *, strict: bool) -> list[Listing]:
+    """Each company without a benchmark takes its basket's benchmark row: the one trading in its
+    currency (KWEB, not 2800.HK, for a US-listed ADS of the CN basket), else the basket's first.
+
+    ``strict`` (the file has a benchmark column): a company left without one is an error naming its
+    line; without the column, it stays empty when the file has no benchmark row for its basket.
+    """
+    from ingestion.universe import UniverseError
+
+    rows: dict[str, list[Listing]] = defaultdict(list)
     for item in listings:
-        if item.role == "benchmark":
+        if item.role == "benchmark" and not item.refused:
             for basket in (item.baskets or item.basket).split(";"):
-                by_basket.setdefault(basket, item.ticker)
-    return [
-        dataclasses.replace(x, benchmark=by_basket.get(x.basket))
-        if x.role == "company" and not x.benchmark
-        else x
-        for x in listings
-    ]
+                rows[basket].append(item)
+    out = []
+    for item in listings:
+        if item.role == "company" and not item.benchmark and not item.refused:
+            candidates = rows.get(item.basket, [])
+            same = [b for b in candidates if b.trading_currency == item.trading_currency]
+            chosen = (same or candidates or [None])[0]
+            if chosen is None and strict:
+                raise UniverseError(
+                    f"{path}, line {item.line}, column benchmark: '' is required for company {item.ticker}: "
+                    f"name the ticker of the benchmark row it is measured against (e.g. SPY), or add a "
+                    f"benchmark row to basket {item.basket}"
+                )
+            item = dataclasses.replace(item, benchmark=chosen.ticker if chosen else None)
+        out.append(item)
+    return out
 
 
 def sec_all_listings(index: TickerIndex) -> list[Listing]:
