@@ -304,3 +304,20 @@ def test_sample_run_lands_company_tickers_labelled_as_sample(tmp_path):
     report = load_landed(con, zone, sec_tickers.SOURCE, sec_tickers.parse, sec_tickers.RAW_TABLES)
     assert report.rows == {"sec_company_tickers": 7}
     assert con.execute("SELECT bool_and(is_sample) FROM raw.sec_company_tickers").fetchone() == (True,)
+
+
+def test_ai_value_chain_resolves_whole_against_the_real_file(real):
+    path = REPO_ROOT / "ingestion" / "universes" / "ai_value_chain.csv"
+    listings = parse_universe(path.read_bytes(), str(path), TickerIndex.from_bytes(real))
+    assert [x.ticker for x in listings if x.refused] == []
+    companies = {x.ticker: x for x in listings if x.role == "company"}
+    assert {"MSFT", "GOOGL", "AMZN", "BABA", "BIDU", "0700.HK"} <= set(companies)
+    assert 25 <= len(companies) <= 35
+    for ticker, item in companies.items():
+        if ticker != "0700.HK":
+            assert item.cik == by_hand(real, ticker)[0], ticker
+    assert companies["BABA"].baskets == "CN;cn_adr" and companies["ORCL"].baskets == "US;saas"
+    benchmarks = {x.ticker for x in listings if x.role == "benchmark"}
+    assert {x.benchmark for x in companies.values()} <= benchmarks
+    # a US-listed ADS of the CN basket is measured against the USD China ETF, Tencent against Hong Kong
+    assert (companies["BABA"].benchmark, companies["0700.HK"].benchmark) == ("KWEB", "2800.HK")
