@@ -29,7 +29,13 @@ from ingestion.errors import BadSourceFile
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import LoadReport, ensure_schemas, load_landed
 from ingestion.raw_tables import arrow_schema
-from ingestion.universe_resolution import TickerIndex, default_benchmarks, resolve_lines, sec_all_listings, sec_filer_ciks
+from ingestion.universe_resolution import (
+    TickerIndex,
+    default_benchmarks,
+    resolve_lines,
+    sec_all_listings,
+    sec_filer_ciks,
+)
 
 log = logging.getLogger(__name__)
 
