@@ -321,3 +321,30 @@ def test_ai_value_chain_resolves_whole_against_the_real_file(real):
     assert {x.benchmark for x in companies.values()} <= benchmarks
     # a US-listed ADS of the CN basket is measured against the USD China ETF, Tencent against Hong Kong
     assert (companies["BABA"].benchmark, companies["0700.HK"].benchmark) == ("KWEB", "2800.HK")
+
+
+def test_live_company_tickers_is_asked_conditionally_with_the_sec_user_agent(real, tmp_path):
+    from tests.support.replay_server import ReplayServer, conditional
+
+    agent = "aigap tests aigap-tests@example.com"
+    routes = {
+        "/files/company_tickers.json": conditional(
+            real, etag='"ct-1"', **{"Content-Type": "application/json"}
+        )
+    }
+    with ReplayServer(routes) as server:
+        settings = load_settings(
+            {
+                "AIGAP_HOME": str(tmp_path),
+                "AIGAP_SOURCE": "live",
+                "AIGAP_SEC_ARCHIVES_BASE_URL": server.url,
+                "SEC_USER_AGENT": agent,
+            }
+        )
+        zone = LandingZone(settings.landing_dir)
+        (first,) = sec_tickers.land_live(settings, zone)
+        (second,) = sec_tickers.land_live(settings, zone)
+    assert (first.status, second.status, first.is_sample) == (200, 304, False)
+    assert [r.header("User-Agent") for r in server.requests] == [agent, agent]
+    assert server.requests[1].header("If-None-Match") == '"ct-1"'
+    assert zone.read(first) == real  # landed byte for byte
