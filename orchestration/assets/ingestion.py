@@ -80,6 +80,7 @@ def _raw_results(context, con, report: LoadReport, tables: tuple[str, ...]):
     context.log.info(report.summary())
     for table in tables:
         total = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
+        extra = _universe_metadata(con) if table == "universe" else {}
         yield dg.MaterializeResult(
             asset_key=raw_key(table),
             metadata={
@@ -92,8 +93,22 @@ def _raw_results(context, con, report: LoadReport, tables: tuple[str, ...]):
                 "rejections": dg.MetadataValue.md(
                     "\n".join(f"- `{p}`: {r}" for p, r in report.rejected) or "none"
                 ),
+                **extra,
             },
         )
+
+
+def _universe_metadata(con) -> dict:
+    """How the universe was resolved: CIKs by where they came from, and every line refused."""
+    by_source = dict(
+        con.execute("SELECT coalesce(cik_source, 'none'), count(*) FROM raw.universe GROUP BY 1").fetchall()
+    )
+    refused = con.execute("SELECT reason FROM quarantine.universe ORDER BY line LIMIT 50").fetchall()
+    return {
+        "ciks_from_company_tickers": by_source.get("company_tickers", 0),
+        "ciks_from_universe_file": by_source.get("universe file", 0),
+        "lines_refused": dg.MetadataValue.md("\n".join(f"- {r}" for (r,) in refused) or "none"),
+    }
 
 
 def _raw_spec(table: str, source: Source) -> dg.AssetSpec:
