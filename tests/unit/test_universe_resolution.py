@@ -319,8 +319,11 @@ def test_ai_value_chain_resolves_whole_against_the_real_file(real):
     assert companies["BABA"].baskets == "CN;cn_adr" and companies["ORCL"].baskets == "US;saas"
     benchmarks = {x.ticker for x in listings if x.role == "benchmark"}
     assert {x.benchmark for x in companies.values()} <= benchmarks
-    # a US-listed ADS of the CN basket is measured against the USD China ETF, Tencent against Hong Kong
-    assert (companies["BABA"].benchmark, companies["0700.HK"].benchmark) == ("KWEB", "2800.HK")
+    # as the baskets file (dbt_project/seeds/baskets.csv) has it: every US listing against SPY, a US-listed
+    # ADS of the CN basket too (the benchmark row of its basket in its currency), Tencent against Hong Kong
+    assert (companies["BABA"].benchmark, companies["NVDA"].benchmark, companies["0700.HK"].benchmark) == (
+        "SPY", "SPY", "2800.HK",
+    )  # fmt: skip
 
 
 def test_live_company_tickers_is_asked_conditionally_with_the_sec_user_agent(real, tmp_path):
