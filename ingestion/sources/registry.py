@@ -27,7 +27,7 @@ from ingestion.config import Settings
 from ingestion.errors import SourceUnreachable
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import LoadReport, Parser, load_landed, load_window
-from ingestion.sources import federal_register, fx, manual, prices, sec, sec_tickers
+from ingestion.sources import federal_register, fx, hkex, prices, sec, sec_tickers
 from ingestion.universe import (
     UNIVERSE_SOURCE,
     Listing,
@@ -215,11 +215,11 @@ SOURCES: dict[str, Source] = {
             loader=load_universe, before_universe=True,
         ),
         Source(
-            name="hkex", folder=manual.SOURCE, group="reference",
+            name=hkex.SOURCE, folder=hkex.SOURCE, group="reference",
             description="Curated figures of issuers that do not file with the SEC (Tencent, from its HKEX "
             "reports), each row with its source; the sample's synthetic file when filings are in sample mode.",
-            raw_tables=tuple(manual.RAW_TABLES), follows="filings",
-            land_sample=_whole(manual.land_sample), land_live=_whole(manual.land_live), parse=manual.parse,
+            raw_tables=tuple(hkex.RAW_TABLES), follows="filings",
+            land_sample=_whole(hkex.land_sample), land_live=_whole(hkex.land_live), parse=hkex.parse,
         ),
         Source(
             name=sec.SOURCE, folder=sec.SOURCE, group="filings",
