@@ -77,10 +77,15 @@ def close_on(symbol: str, day: str) -> float:
 
 def shares_known_on(cik10: str, day: str) -> float:
     """Latest cover-page count filed by ``day`` (classes of one filing summed); the balance-sheet count of
-    all classes where companyfacts has no cover count (a multi-class issuer: GOOGL)."""
+    all classes where companyfacts has no cover count (a multi-class issuer: GOOGL); the weighted average
+    where it has neither (the sample's BIDU, as the share-count chain's last link)."""
     facts = json.loads((SAMPLE / "sec" / "companyfacts" / f"CIK{cik10}.json").read_bytes())["facts"]
-    cover = facts.get("dei", {}).get("EntityCommonStockSharesOutstanding")
-    rows = (cover or facts["us-gaap"]["CommonStockSharesOutstanding"])["units"]["shares"]
+    chain = [
+        facts.get("dei", {}).get("EntityCommonStockSharesOutstanding"),
+        facts["us-gaap"].get("CommonStockSharesOutstanding"),
+        facts["us-gaap"].get("WeightedAverageNumberOfSharesOutstandingBasic"),
+    ]
+    rows = next(c for c in chain if c)["units"]["shares"]
     known = [r for r in rows if r["filed"] <= day]
     latest_end = max(r["end"] for r in known)
     at_end = [r for r in known if r["end"] == latest_end]
