@@ -144,8 +144,9 @@ def test_dim_company_resolves_by_ticker_and_says_where_each_field_came_from(run)
     root, _ = run
     with duckdb.connect(str(serving_db(root)), read_only=True) as con:
         rows = con.execute(
-            "select ticker, cik, cik_source, fiscal_year_end_month, fiscal_year_end_month_source, filer_form, "
-            "reporting_currency, reporting_currency_source, exchange from marts.dim_company order by ticker"
+            "select ticker, cik, cik_source, name_source, fiscal_year_end_month, fiscal_year_end_month_source, "
+            "filer_form, reporting_currency, reporting_currency_source, exchange, other_tickers "
+            "from marts.dim_company order by ticker"
         ).fetchall()
     submissions = {
         t: json.loads((SAMPLE / "sec" / "submissions" / f"CIK{c}.json").read_bytes()) for t, c in CIKS.items()
@@ -156,8 +157,8 @@ def test_dim_company_resolves_by_ticker_and_says_where_each_field_came_from(run)
         form = "20-F" if "20-F" in doc["filings"]["recent"]["form"] else "10-K"
         currency = "CNY" if ticker == "BIDU" else "USD"  # the units of its 20-F / 10-K money facts
         expected.append(
-            (ticker, real_cik(ticker), "resolved", int(doc["fiscalYearEnd"][:2]), "resolved", form, currency,
-             "resolved", doc["exchanges"][0])
+            (ticker, real_cik(ticker), "resolved", "resolved", int(doc["fiscalYearEnd"][:2]), "resolved", form,
+             currency, "resolved", doc["exchanges"][0], "GOOG" if ticker == "GOOGL" else None)
         )  # fmt: skip
     assert rows == expected  # GOOG is not a company of its own: it is Alphabet's other class
 

@@ -70,7 +70,8 @@ select
         else 'universe file'
     end as cik_source,
     case
-        when list_contains(given, 'name') or cik_source is distinct from 'company_tickers' then 'universe file'
+        when list_contains(given, 'name') or coalesce(resolved.cik_source, '') != 'company_tickers'
+            then 'universe file'
         else 'resolved'
     end as name_source,
     case
@@ -94,4 +95,4 @@ select
     is_sample
 from resolved
 -- sec:all: a registrant is a company only when its submissions show 10-K or 20-F filings
-where universe_file is distinct from 'sec:all' or coalesce(files_annual_reports, false)
+where coalesce(universe_file, '') != 'sec:all' or coalesce(files_annual_reports, false)
