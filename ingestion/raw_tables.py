@@ -77,7 +77,7 @@ DECLARED: dict[str, RawTable] = {
             ("ticker", pa.string()),
             ("name", pa.string()),
             ("role", pa.string()),  # 'company' or 'benchmark'
-            ("basket", pa.string()),  # 'US' or 'CN'
+            ("basket", pa.string()),  # its first basket in the file ('US', 'CN', 'hardware', ...)
             ("country", pa.string()),
             ("cik", pa.string()),  # 10 digits, zero padded; null for non-SEC filers
             ("exchange", pa.string()),
@@ -87,10 +87,54 @@ DECLARED: dict[str, RawTable] = {
             ("price_symbol", pa.string()),  # the prices provider's symbol, e.g. MSFT.US, 0700.HK
             ("filer", pa.string()),  # 'sec' or 'hkex'
             ("benchmark", pa.string()),  # companies: ticker of the benchmark row they are measured against
+            # -- where the row came from and how it was resolved (ingestion/universe_resolution.py) --
+            ("baskets", pa.string()),  # every basket the file lists it in, ';'-joined in file order
+            ("universe_file", pa.string()),  # the AIGAP_UNIVERSE file (or 'sec:all')
+            ("line", pa.int32()),  # its first line in that file
+            ("given_columns", pa.string()),  # the columns the file gave a value for, ';'-joined
+            ("cik_source", pa.string()),  # 'universe file', 'company_tickers' or null (no CIK)
+            ("other_tickers", pa.string()),  # tickers of the same filer folded into this row (GOOG into GOOGL)
+            ("cik_previous", pa.string()),  # the CIK the ticker had before company_tickers moved it
+            ("resolved_with", pa.string()),  # sha256 of the company_tickers.json the row was resolved with
+            ("refused", pa.string()),  # why the line is refused (row rule line_refused: to quarantine)
         ],
-        unique_keys=(("ticker",), ("price_symbol",)),  # two listings on one symbol would share one series
+        # two listings on one symbol would share one price series; one filer is one company (GOOG is
+        # folded into GOOGL)
+        unique_keys=(("ticker",), ("price_symbol",), ("cik",)),
         not_null=("ticker", "name", "role", "basket", "price_symbol"),
-        value_sets={"basket": ("US", "CN"), "role": ("company", "benchmark")},
+        value_sets={"role": ("company", "benchmark")},
+        # baskets are data (US, CN, hardware, ...): a plain name; the essay's pair keeps US and CN
+        patterns={"basket": r"^[A-Za-z][A-Za-z0-9_]{0,29}$"},
+    ),
+    # SEC's ticker -> CIK file (www.sec.gov/files/company_tickers.json), one row per ticker line.
+    "sec_company_tickers": RawTable(
+        columns=[
+            ("position", pa.int32()),  # the row's key in the file ("0", "1", ...): SEC's own order
+            ("cik", pa.string()),  # 10 digits, zero padded (SEC writes an integer)
+            ("ticker", pa.string()),
+            ("title", pa.string()),
+        ],
+        unique_keys=(("position",),),
+        not_null=("position", "cik", "title"),  # a null ticker is the row rule ticker_not_a_symbol's
+        patterns={"cik": CIK_PATTERN},
+    ),
+    # The company-level fields of an SEC submissions document, one row per document.
+    "sec_companies": RawTable(
+        columns=[
+            ("cik", pa.string()),
+            ("name", pa.string()),
+            ("entity_type", pa.string()),  # 'operating', 'other' (funds, trusts) ...
+            ("sic", pa.string()),
+            ("sic_description", pa.string()),
+            ("fiscal_year_end", pa.string()),  # MMDD as SEC writes it, e.g. '0630'
+            ("exchanges", pa.string()),  # ';'-joined as listed, e.g. 'Nasdaq'
+            ("tickers", pa.string()),  # ';'-joined as listed, e.g. 'GOOGL;GOOG'
+            ("forms", pa.string()),  # ';'-joined distinct forms of filings.recent, sorted
+            ("state_of_incorporation", pa.string()),
+        ],
+        unique_keys=(("cik",),),
+        not_null=("cik", "name"),
+        patterns={"cik": CIK_PATTERN, "fiscal_year_end": r"^(0[1-9]|1[0-2])\d\d$"},
     ),
     # One row per fact in an SEC XBRL companyfacts document.
     "sec_companyfacts": RawTable(

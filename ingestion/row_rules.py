@@ -260,7 +260,24 @@ RULES: dict[str, list[Rule]] = {
             "a document without its Federal Register document number",
         ),
     ],
-    "universe": [],
+    "universe": [
+        # ingestion/universe_resolution.py words the reason: file, line and ticker
+        Rule(
+            "line_refused",
+            "refused IS NOT NULL",
+            "refused",
+            "a universe line refused: a ticker SEC does not know, or listed twice (file, line, ticker named)",
+        ),
+    ],
+    "sec_company_tickers": [
+        Rule(
+            "ticker_not_a_symbol",
+            "NOT regexp_full_match(coalesce(ticker, ''), '[A-Z0-9][A-Z0-9.\\-]{0,11}')",
+            _fmt("ticker {} of CIK {} is not a ticker symbol", "ticker", "cik"),
+            "a company_tickers.json line whose ticker is empty or not a symbol",
+        ),
+    ],
+    "sec_companies": [],
 }
 
 UNIVERSE_RULES: dict[str, UniverseRule] = {
@@ -269,6 +286,7 @@ UNIVERSE_RULES: dict[str, UniverseRule] = {
     "sec_companyfacts": UniverseRule("cik", "cik", "CIK"),
     "sec_filings": UniverseRule("cik", "cik", "CIK"),
     "sec_instance_facts": UniverseRule("cik", "cik", "CIK"),
+    "sec_companies": UniverseRule("cik", "cik", "CIK"),
     "hkex_fundamentals": UniverseRule("trim(ticker)", "ticker", "ticker"),
 }
 

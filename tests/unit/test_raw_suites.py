@@ -32,8 +32,21 @@ EXPECTED = {
         *[(NN, c) for c in ("ticker", "name", "role", "basket", "price_symbol")],
         (UNIQUE, "ticker"),
         (UNIQUE, "price_symbol"),
-        (IN_SET, "basket", ("US", "CN")),
+        (UNIQUE, "cik"),  # one filer, one company: GOOG is folded into GOOGL
+        (REGEX, "basket", r"^[A-Za-z][A-Za-z0-9_]{0,29}$"),  # baskets are data (baskets.csv)
         (IN_SET, "role", ("company", "benchmark")),
+    },
+    "sec_company_tickers": {
+        *[(NN, c) for c in ("position", "cik", "title")],
+        (UNIQUE, "position"),
+        (REGEX, "cik", CIK),
+    },
+    "sec_companies": {
+        (NN, "cik"),
+        (NN, "name"),
+        (UNIQUE, "cik"),
+        (REGEX, "cik", CIK),
+        (REGEX, "fiscal_year_end", r"^(0[1-9]|1[0-2])\d\d$"),
     },
     "sec_companyfacts": {
         *[(NN, c) for c in ("cik", "taxonomy", "concept", "period_end", "value", "accession_number", "form")],

@@ -735,3 +735,26 @@ def write_sec() -> None:
         write(f"sec/submissions/{cik10}.json", dump_json(subs))
         if co.ticker in EXTENSIONS:
             write_instances(co, filings)
+    write("sec/company_tickers.json", dump_json(company_tickers()))
+
+
+# SEC's ticker -> CIK file (www.sec.gov/files/company_tickers.json) cut down to the sample's listings.
+# These rows are public facts, copied as SEC's May 2024 file writes them (row order, titles, integer
+# CIKs); GOOG shares GOOGL's CIK (two share classes, one filer) and SPY is a fund, as in SEC's file.
+SAMPLE_TICKERS = [
+    (789019, "MSFT", "MICROSOFT CORP"),
+    (1652044, "GOOGL", "Alphabet Inc."),
+    (1018724, "AMZN", "AMAZON COM INC"),
+    (884394, "SPY", "SPDR S&P 500 ETF TRUST"),
+    (1577552, "BABA", "Alibaba Group Holding Ltd"),
+    (1329099, "BIDU", "Baidu, Inc."),
+    (1652044, "GOOG", "Alphabet Inc."),
+]
+
+
+def company_tickers() -> dict:
+    """``{"0": {"cik_str", "ticker", "title"}, ...}`` as SEC serves it (compact, rows keyed by position)."""
+    return {
+        str(i): {"cik_str": cik, "ticker": t, "title": title}
+        for i, (cik, t, title) in enumerate(SAMPLE_TICKERS)
+    }
