@@ -93,7 +93,10 @@ DECLARED: dict[str, RawTable] = {
             ("line", pa.int32()),  # its first line in that file
             ("given_columns", pa.string()),  # the columns the file gave a value for, ';'-joined
             ("cik_source", pa.string()),  # 'universe file', 'company_tickers' or null (no CIK)
-            ("other_tickers", pa.string()),  # tickers of the same filer folded into this row (GOOG into GOOGL)
+            (
+                "other_tickers",
+                pa.string(),
+            ),  # tickers of the same filer folded into this row (GOOG into GOOGL)
             ("cik_previous", pa.string()),  # the CIK the ticker had before company_tickers moved it
             ("resolved_with", pa.string()),  # sha256 of the company_tickers.json the row was resolved with
             ("refused", pa.string()),  # why the line is refused (row rule line_refused: to quarantine)
