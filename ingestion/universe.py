@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from urllib.request import url2pathname
 import duckdb
 import pyarrow as pa
 
+from ingestion.baskets import BASKETS_FILE, NAME_PATTERN, read_baskets
 from ingestion.config import Settings
 from ingestion.errors import BadSourceFile
 from ingestion.landing import LandedFile, LandingZone
@@ -43,7 +45,7 @@ _PATTERNS = {
     "exchange": re.compile(r"^[A-Za-z ]{2,20}$"),
     "benchmark": re.compile(r"^[A-Z0-9]{1,6}(\.[A-Z]{1,3})?$"),
 }
-_CHOICES = {"role": {"company", "benchmark"}, "basket": {"US", "CN"}, "filer": {"sec", "hkex", ""}}
+_CHOICES = {"role": {"company", "benchmark"}, "filer": {"sec", "hkex", ""}}
 COLUMNS = arrow_schema("universe").names
 
 
@@ -68,7 +70,9 @@ class Listing:
         return self.cik.zfill(10) if self.cik else None
 
 
-def parse_universe(body: bytes, path: str) -> list[Listing]:
+def parse_universe(body: bytes, path: str, baskets: Iterable[str] | None = None) -> list[Listing]:
+    """The listings of a universe file; ``baskets``: the basket names allowed (default: the basket file)."""
+    allowed = list(read_baskets()) if baskets is None else list(baskets)
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -95,6 +99,14 @@ def parse_universe(body: bytes, path: str) -> list[Listing]:
         for column, choices in _CHOICES.items():
             if row[column] not in choices:
                 raise bad(column, f"is not one of {sorted(c for c in choices if c)}")
+        if not NAME_PATTERN.match(row["basket"]):
+            raise bad("basket", f"does not match {NAME_PATTERN.pattern}")
+        if row["basket"] not in allowed:
+            raise bad(
+                "basket",
+                f"is not a basket of {BASKETS_FILE.name} ({', '.join(allowed)}): add it there "
+                "(name, description, benchmark price symbol) or name one of those",
+            )
         for column in ("ticker", "name", "price_symbol", "trading_currency"):
             if not row[column]:
                 raise bad(column, "is required")

@@ -16,7 +16,7 @@ from ingestion.publish.report.model import ChartSpec, Query
 CHARTS: tuple[ChartSpec, ...] = (
     ChartSpec(
         name="basket_indices",
-        title="US and CN basket indices since 2022-11-30",
+        title="Basket indices since 2022-11-30 (US and CN: the essay's pair)",
         caption=(
             "Sum of the members' USD market caps (MSFT, GOOGL, AMZN; BABA, BIDU, Tencent), 100 on "
             "2022-11-30 (marts.fct_basket_gap_daily). Dashed lines: export-control and regulatory "
@@ -54,7 +54,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         name="event_study_cars",
         title="Event-study CARs of the two baskets",
         caption=(
-            "Cumulative abnormal returns of the equal-weighted US and CN baskets around each event, per "
+            "Cumulative abnormal returns of each equal-weighted basket around each event, per "
             "event window (marts.fct_event_study, entity_type = 'basket'); events in date order."
         ),
         queries=(
