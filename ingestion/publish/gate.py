@@ -49,7 +49,9 @@ def rule_results(con: duckdb.DuckDBPyConnection) -> list[RuleResult]:
 
 def check_publish_rules(db_path: Path) -> list[RuleResult]:
     """The rules' results of the warehouse ``db_path``; raises PublishBlocked when any failed."""
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    # the run's own connection settings (read-write), as publish() uses: an instance the run's process
+    # still holds is then shared rather than refused for a different configuration
+    with duckdb.connect(str(db_path)) as con:
         results = rule_results(con)
     if not results:
         raise PublishBlocked(
