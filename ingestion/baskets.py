@@ -4,7 +4,7 @@ dbt joins the same two files in every gap mart (``dim_basket``, ``fct_basket_gap
 ``fct_pair_gap_daily``); this module reads them for the universe's validation, so a universe row
 naming a basket that is not in the basket file is refused with the file, line and basket before
 anything is fetched. Names follow one pattern (a letter, then letters, digits or underscores, at most
-32): they reach SQL literals and file names of charts.
+30): they reach SQL literals and file names of charts.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ SEEDS = REPO_ROOT / "dbt_project" / "seeds"
 BASKETS_FILE = SEEDS / "baskets.csv"
 PAIRS_FILE = SEEDS / "basket_pairs.csv"
 
-NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,29}$")
 _PRICE_SYMBOL = re.compile(r"^[A-Z0-9]{1,8}(\.[A-Z]{1,5})$")
 
 

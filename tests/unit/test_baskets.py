@@ -40,7 +40,7 @@ def test_a_basket_not_in_the_basket_file_is_refused_with_file_line_and_the_baske
     assert "my_universe.csv, line 3, column basket: 'hardware' is not a basket of baskets.csv (US, CN)" in message
 
 
-@pytest.mark.parametrize("basket", ["", "1st", "US CN", "x'; DROP TABLE t; --", "a" * 33])
+@pytest.mark.parametrize("basket", ["", "1st", "US CN", "x'; DROP TABLE t; --", "a" * 31])
 def test_a_basket_name_outside_the_pattern_is_refused(basket):
     row = f"NVDA,NVIDIA Corporation,company,{basket},US,1045810,NASDAQ,USD,USD,1,NVDA.US,sec,SPY\n"
     with pytest.raises(UniverseError, match=r"u.csv, line 3, column basket: .* does not match"):

@@ -6,7 +6,14 @@
 with
 
 coverage as (
-    select * from {{ ref('fct_basket_member_coverage') }}
+    select
+        *,
+        ticker || ' (' || coalesce(not_valued_reason, 'unexplained') || ')' as ticker_and_reason
+    from {{ ref('fct_basket_member_coverage') }}
+),
+
+last_trading_day as (
+    select max(date) as date from coverage
 ),
 
 -- rule 1: every basket has at least publish_min_basket_valued_share of its members valued on the last
@@ -19,8 +26,7 @@ valued as (
         count(*) filter (where is_valued) / count(*) as observed,
         cast({{ var('publish_min_basket_valued_share', 0.9) }} as double) as threshold,
         count(*) as n_companies,
-        string_agg(ticker || ' (' || coalesce(not_valued_reason, 'unexplained') || ')', ', ' order by ticker)
-            filter (where not is_valued) as companies
+        string_agg(ticker_and_reason, ', ' order by ticker) filter (where not is_valued) as companies
     from coverage
     where trading_day = 'last'
     group by basket
@@ -28,10 +34,6 @@ valued as (
 
 -- rule 2: each core metric is present, in the latest fiscal year with an annual report, for at least
 -- publish_min_core_metric_share of the companies (a company without any annual report counts as missing)
-companies as (
-    select ticker from {{ ref('dim_company') }}
-),
-
 core_metrics as (
     select unnest({{ var('publish_core_metrics', ['revenue', 'rd_expense', 'net_income', 'shares_outstanding']) }})
         as metric
@@ -47,30 +49,36 @@ latest_year as (
     group by ticker, metric
 ),
 
-metric_coverage as (
+company_metrics as (
     select
-        'core_metric_coverage' as rule,
-        core_metrics.metric as subject,
-        cast(null as date) as date,
-        count(*) filter (where latest_year.is_present) / count(*) as observed,
-        cast({{ var('publish_min_core_metric_share', 0.95) }} as double) as threshold,
-        count(*) as n_companies,
-        string_agg(companies.ticker, ', ' order by companies.ticker)
-            filter (where not coalesce(latest_year.is_present, false)) as companies
-    from companies
+        companies.ticker,
+        core_metrics.metric,
+        coalesce(latest_year.is_present, false) as is_present
+    from {{ ref('dim_company') }} as companies
     cross join core_metrics
     left join latest_year
         on
             companies.ticker = latest_year.ticker
             and core_metrics.metric = latest_year.metric
-    group by core_metrics.metric
+),
+
+metric_coverage as (
+    select
+        'core_metric_coverage' as rule,
+        metric as subject,
+        cast(null as date) as date,
+        count(*) filter (where is_present) / count(*) as observed,
+        cast({{ var('publish_min_core_metric_share', 0.95) }} as double) as threshold,
+        count(*) as n_companies,
+        string_agg(ticker, ', ' order by ticker) filter (where not is_present) as companies
+    from company_metrics
+    group by metric
 ),
 
 -- rule 3: no basket loses a member it had the day before without a reason in the coverage mart
 lost as (
     select
         last_day.basket,
-        last_day.date,
         last_day.ticker,
         last_day.not_valued_reason
     from coverage as last_day
@@ -85,63 +93,55 @@ lost as (
         and not last_day.is_valued
 ),
 
+members as (
+    select distinct
+        basket,
+        ticker
+    from coverage
+),
+
 lost_members as (
     select
         'basket_member_lost_without_reason' as rule,
         members.basket as subject,
-        any_value(lost.date) as date,
+        any_value(last_trading_day.date) as date,
         cast(count(lost.ticker) filter (where lost.not_valued_reason is null) as double) as observed,
         cast(0 as double) as threshold,
         count(distinct members.ticker) as n_companies,
-        string_agg(lost.ticker, ', ' order by lost.ticker) filter (where lost.not_valued_reason is null)
-            as companies
-    from (select distinct basket, ticker from coverage) as members
+        string_agg(lost.ticker, ', ' order by lost.ticker) filter (where lost.not_valued_reason is null) as companies
+    from members
+    cross join last_trading_day
     left join lost
         on
             members.basket = lost.basket
             and members.ticker = lost.ticker
     group by members.basket
-),
-
-rules as (
-    select
-        *,
-        observed >= threshold as passed
-    from valued
-    union all by name
-    select
-        *,
-        observed >= threshold as passed
-    from metric_coverage
-    union all by name
-    select
-        *,
-        observed <= threshold as passed
-    from lost_members
 )
 
 select
-    rule,
-    subject,
-    date,
-    observed,
-    threshold,
-    n_companies,
-    passed,
-    companies,
-    case
-        when rule = 'basket_members_valued' then
-            'basket ' || subject || ': ' || round(100 * observed, 1) || ' % of its ' || n_companies
-            || ' members valued on ' || date || ' (rule: at least ' || round(100 * threshold, 1) || ' %)'
-            || coalesce('; not valued: ' || companies, '')
-        when rule = 'core_metric_coverage' then
-            'metric ' || subject || ': present in the latest annual year of ' || round(100 * observed, 1)
-            || ' % of ' || n_companies || ' companies (rule: at least ' || round(100 * threshold, 1) || ' %)'
-            || coalesce('; missing: ' || companies, '')
-        else
-            'basket ' || subject || ': ' || cast(observed as integer) || ' member(s) valued the day before '
-            || coalesce(cast(date as varchar), 'the last trading day')
-            || ' and not on it, without a reason in fct_basket_member_coverage'
-            || coalesce(': ' || companies, '')
-    end as message
-from rules
+    *,
+    observed >= threshold as passed,
+    format(
+        'basket {}: {:.1f} % of its {} members valued on {} (rule: at least {:.1f} %)',
+        subject, 100 * observed, n_companies, date, 100 * threshold
+    ) || coalesce('; not valued: ' || companies, '') as message
+from valued
+union all by name
+select
+    *,
+    observed >= threshold as passed,
+    format(
+        'metric {}: present in the latest annual year of {:.1f} % of {} companies (rule: at least {:.1f} %)',
+        subject, 100 * observed, n_companies, 100 * threshold
+    ) || coalesce('; missing: ' || companies, '') as message
+from metric_coverage
+union all by name
+select
+    *,
+    observed <= threshold as passed,
+    format(
+        'basket {}: {} member(s) valued the day before {} and not on it, without a reason in '
+        || 'fct_basket_member_coverage',
+        subject, cast(observed as integer), date
+    ) || coalesce(': ' || companies, '') as message
+from lost_members
