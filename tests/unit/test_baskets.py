@@ -37,7 +37,10 @@ def test_a_basket_not_in_the_basket_file_is_refused_with_file_line_and_the_baske
     with pytest.raises(UniverseError) as err:
         parse_universe((HEADER + MSFT + NVDA + SPY).encode(), "my_universe.csv", baskets=["US", "CN"])
     message = str(err.value)
-    assert "my_universe.csv, line 3, column basket: 'hardware' is not a basket of baskets.csv (US, CN)" in message
+    assert (
+        "my_universe.csv, line 3, column basket: 'hardware' is not a basket of baskets.csv (US, CN)"
+        in message
+    )
 
 
 @pytest.mark.parametrize("basket", ["", "1st", "US CN", "x'; DROP TABLE t; --", "a" * 31])
@@ -78,4 +81,14 @@ def test_a_pair_must_compare_two_baskets_of_the_basket_file(tmp_path):
     with pytest.raises(BasketFileError, match=r"p2.csv, line 2: a pair compares two different baskets"):
         read_pairs(same, baskets)
     good = _write(tmp_path, "p3.csv", header + "US_vs_CN,US,CN,x\nCN_vs_US,CN,US,y\n")
-    assert [(p.long_basket, p.short_basket) for p in read_pairs(good, baskets)] == [("US", "CN"), ("CN", "US")]
+    assert [(p.long_basket, p.short_basket) for p in read_pairs(good, baskets)] == [
+        ("US", "CN"),
+        ("CN", "US"),
+    ]
+
+
+def test_charts_and_the_summary_show_the_default_pair_first_then_the_other_baskets_by_name():
+    from ingestion.baskets import basket_order
+
+    assert basket_order(["saas", "CN", "hardware", "US", "CN"]) == ["US", "CN", "hardware", "saas"]
+    assert basket_order(["hardware", "CN"]) == ["CN", "hardware"]
