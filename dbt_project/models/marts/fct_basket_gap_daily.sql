@@ -153,7 +153,7 @@ benchmarks as (
         prices.adjusted_close
     from {{ ref('stg_prices__daily') }} as prices
     inner join {{ ref('dim_basket') }} as baskets
-        on prices.ticker = baskets.benchmark_ticker
+        on prices.price_symbol = baskets.benchmark_price_symbol
     where prices.adjusted_close is not null
 ),
 
