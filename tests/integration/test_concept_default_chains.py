@@ -70,7 +70,7 @@ def reported(tmp_path_factory) -> dict[tuple[str, str], list[tuple]]:
         home,
         "run",
         "--select",
-        "stg_manual__universe stg_sec__companyfacts stg_sec__filings stg_sec__instance_facts "
+        "stg_universe__listings int_company_listings stg_sec__companyfacts stg_sec__filings stg_sec__instance_facts "
         "int_fundamentals_sec_facts int_fundamentals_sec_reported",
     )
     with duckdb.connect(str(home / "aigap.duckdb"), read_only=True) as con:

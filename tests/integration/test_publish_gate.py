@@ -30,14 +30,14 @@ MODELS = "dim_basket_member fct_basket_member_coverage fct_publish_gate"
 def build(home: Path, valuations: list[tuple], missing_rd: set[str]) -> None:
     """The gate's parents as tables; U0 is also a member of hardware (two universe rows)."""
     with duckdb.connect(str(home / "aigap.duckdb")) as con:
-        for schema in ("staging", "marts"):
+        for schema in ("intermediate", "marts"):
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         con.execute(
-            "CREATE OR REPLACE TABLE staging.stg_manual__universe (ticker VARCHAR, role VARCHAR, basket VARCHAR)"
+            "CREATE OR REPLACE TABLE intermediate.int_company_listings (ticker VARCHAR, role VARCHAR, basket VARCHAR)"
         )
         rows = [(t, "company", "US") for t in US] + [(t, "company", "hardware") for t in HARDWARE]
         rows += [("U0", "company", "hardware"), ("SPY", "benchmark", "US")]
-        con.executemany("INSERT INTO staging.stg_manual__universe VALUES (?, ?, ?)", rows)
+        con.executemany("INSERT INTO intermediate.int_company_listings VALUES (?, ?, ?)", rows)
         con.execute("CREATE OR REPLACE TABLE marts.dim_company (ticker VARCHAR, basket VARCHAR)")
         con.executemany(
             "INSERT INTO marts.dim_company VALUES (?, ?)",

@@ -14,7 +14,7 @@ benchmarks as (
     select
         price_symbol,
         ticker
-    from {{ ref('stg_manual__universe') }}
+    from {{ ref('int_company_listings') }}
     where role = 'benchmark'
 )
 

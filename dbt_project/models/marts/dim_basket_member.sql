@@ -2,7 +2,7 @@
 -- company may be in several baskets; dim_company.basket is its primary one (is_primary_basket).
 -- Where the universe staging carries every basket of a company in one row (a `baskets` column,
 -- ';'-joined in file order, as a ticker-only universe resolves it), each of them is a membership.
-{%- set universe = ref('stg_manual__universe') -%}
+{%- set universe = ref('int_company_listings') -%}
 {%- set columns = adapter.get_columns_in_relation(universe) | map(attribute='name') | map('lower') | list if execute else [] -%}
 {%- set baskets = "coalesce(nullif(universe.baskets, ''), universe.basket)" if 'baskets' in columns else "universe.basket" %}
 with
