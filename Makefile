@@ -56,7 +56,7 @@ test-fast: $(MANIFEST)
 
 # The Dagster instance beside the warehouse (AIGAP_HOME, or its one default in ingestion/config.py).
 dev: $(MANIFEST)
-	export DAGSTER_HOME="$${DAGSTER_HOME:-$$($(RUN) python -c 'from ingestion.config import load_settings as s; h = s().dagster_home; h.mkdir(parents=True, exist_ok=True); print(h)')}" && \
+	export DAGSTER_HOME="$$($(RUN) python -m orchestration.instance)" && \
 	$(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 check: $(MANIFEST)

@@ -10,15 +10,16 @@ import logging
 
 from ingestion.config import Settings, load_settings
 from ingestion.landing import LandingZone
-from ingestion.raw_loader import LoadReport, connect
+from ingestion.raw_loader import LoadReport
 from ingestion.sources.registry import SOURCES
 from ingestion.universe import loaded_listings, read_universe
+from ingestion.warehouse import open_warehouse
 
 
 def land_and_load_all(settings: Settings) -> list[LoadReport]:
     zone = LandingZone(settings.landing_dir)
     reports = []
-    with connect(settings.db_path) as con:
+    with open_warehouse(settings) as con:
         listings = read_universe(settings.universe_path)
         for source in SOURCES.values():
             source.land(settings, zone, listings)

@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from ingestion.publish.serving import publish
+from ingestion.publish.serving import create_lake_macros, publish
+from ingestion.warehouse import open_warehouse
 from orchestration.assets.dbt import MART_KEYS
 from orchestration.resources import AigapSettings
 
@@ -17,7 +18,14 @@ from orchestration.resources import AigapSettings
 )
 def serving_copy(context: dg.AssetExecutionContext, settings: AigapSettings) -> dg.MaterializeResult:
     s = settings.get()
-    report = publish(s.db_path, s.serving_db_path, s.parquet_dir)
+    # lake mode: the analysts' macros in the lake too, for clients that attach it; then the catalog
+    # attached read-only, one snapshot of it copied into the serving file
+    lake = None
+    if s.is_lake:
+        with open_warehouse(s) as con:
+            create_lake_macros(con)
+        lake = lambda: open_warehouse(s, read_only=True)  # noqa: E731
+    report = publish(s.db_path, s.serving_db_path, s.parquet_dir, open_source=lake)
     table = "\n".join(
         ["| mart | rows |", "|---|---|"] + [f"| {m} | {n} |" for m, n in report.mart_rows.items()]
     )
