@@ -89,6 +89,8 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["WarehouseResource"]:
         if self.settings.get().is_lake:  # DuckLake's snapshots and conflict checks replace the lock
+            # A catalog that cannot be attached fails the step here, naming AIGAP_WAREHOUSE, before it writes.
+            open_warehouse(self.settings.get(), read_only=True).close()
             yield self
             return
         run_id = context.run.run_id if context.run else "no run"
