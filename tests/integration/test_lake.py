@@ -324,3 +324,61 @@ def test_lake_run_gives_the_marts_of_the_embedded_run(pg: PostgresServer, tmp_pa
     assert PASSWORD not in output
     logs = [p for p in (root / "dagster").rglob("*") if p.is_file()]
     assert not [p for p in logs if PASSWORD in p.read_text(errors="replace")]
+
+
+# -- the lake's files on an object store ---------------------------------------------------------------
+
+
+@pytest.fixture
+def s3_endpoint() -> Iterator[str]:
+    """moto's server mode on a free port of 127.0.0.1: a local S3 endpoint, with one bucket `lake`."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from tests.support.postgres_server import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        boto3.client(
+            "s3", endpoint_url=endpoint, region_name="us-east-1",
+            aws_access_key_id="testing", aws_secret_access_key="testing-secret",
+        ).create_bucket(Bucket="lake")  # fmt: skip
+        yield endpoint
+    finally:
+        server.stop()
+
+
+def test_s3_data_path_on_a_local_object_store(
+    pg: PostgresServer, tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    aws = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": s3_endpoint,
+    }
+    env = new_lake(pg, tmp_path, "lake_s3") | aws | {"AIGAP_LAKE_DATA_PATH": "s3://lake/aigap"}
+    for key, value in aws.items():
+        monkeypatch.setenv(key, value)
+    land_sample(env)
+    expected = embedded_reference(env, tmp_path)
+    with lake_connection(load_settings(env)) as con:
+        load_universe_into(con, env)
+    finish(worker(env, "load", "filings", *CN_CIKS))  # a worker process writes its Parquet files to S3
+    with lake_connection(load_settings(env), read_only=True) as con:
+        got = rows_per_key(con)
+    want = {
+        t: {k: n for k, n in keys.items() if any(c in k for c in CN_CIKS)} for t, keys in expected.items()
+    }
+    assert got == want and want["sec_companyfacts"] and want["sec_filings"]
+    objects = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").list_objects_v2(
+        Bucket="lake"
+    )
+    keys = [o["Key"] for o in objects.get("Contents", [])]
+    assert any(k.startswith("aigap/raw/sec_companyfacts/") and k.endswith(".parquet") for k in keys), keys
+    assert not list(tmp_path.rglob("ducklake-*.parquet")), "the lake's files must go to the object store only"
