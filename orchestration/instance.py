@@ -1,10 +1,17 @@
-"""The Dagster instance of a run: where its runs, event logs and schedules are kept.
+"""The Dagster instance beside the warehouse (``$AIGAP_HOME/dagster``), which ``make run`` records into and
+``make dev`` opens, and the ``dagster.yaml`` the project writes for it.
 
-Embedded mode keeps Dagster's default SQLite storage beside the warehouse (orchestration/run.py).
-Lake mode (AIGAP_WAREHOUSE) keeps them in PostgreSQL (``dagster-postgres``), in the database
-AIGAP_DAGSTER_DATABASE of the catalog's server, from a ``dagster.yaml`` written here from the settings:
-every worker, ``make run`` and ``make dev`` then see the same runs. The file names no password: libpq
-reads it from PGPASSWORD, ~/.pgpass or the service file, as for the catalog.
+The file turns off what a data engineer on this machine never wants: telemetry (no endpoint is reachable
+from here) and the newsletter sign-up modal (``nux``) the UI shows on every fresh browser, so the UI opens
+on the data. Settings a user wrote in the file are kept; only keys it does not set are added.
+
+Lake mode (AIGAP_WAREHOUSE) also sets its ``storage``: runs, event logs and schedules in PostgreSQL
+(``dagster-postgres``), in the database AIGAP_DAGSTER_DATABASE of the catalog's server, so every worker,
+``make run`` and ``make dev`` see the same runs. The URL names no password: libpq reads it from PGPASSWORD,
+~/.pgpass or the service file, as for the catalog.
+
+``python -m orchestration.instance`` prepares the instance (DAGSTER_HOME, else the one beside the
+warehouse) and prints its folder (``make dev``).
 """
 
 from __future__ import annotations
@@ -14,12 +21,39 @@ import os
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from ingestion.config import ConfigError, Settings
+import yaml
+
+from ingestion.config import ConfigError, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
-MARKER = "# Written by aigap from its settings (orchestration/instance.py); rewritten at each run."
+DEFAULTS: dict[str, dict[str, bool]] = {"telemetry": {"enabled": False}, "nux": {"enabled": False}}
 _URL_KEYS = ("user", "host", "port", "dbname")
+
+
+def write_instance_config(home: Path, settings: Settings | None = None) -> Path:
+    """Create ``home`` and its ``dagster.yaml`` with :data:`DEFAULTS` for the keys it does not set; in lake
+    mode (``settings.is_lake``) with its PostgreSQL ``storage``, which follows the settings."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "dagster.yaml"
+    config = (yaml.safe_load(path.read_text()) if path.exists() else None) or {}
+    if not isinstance(config, dict):
+        raise ValueError(
+            f"{path}: expected a mapping of Dagster instance settings, got {type(config).__name__}"
+        )
+    missing = {key: value for key, value in DEFAULTS.items() if key not in config}
+    if settings is not None and settings.is_lake:
+        storage = lake_storage(settings)
+        if config.get("storage") != storage:
+            ensure_dagster_database(settings)
+            missing["storage"] = storage
+    if missing or not path.exists():
+        path.write_text(yaml.safe_dump({**config, **missing}, sort_keys=False))
+    return path
+
+
+def lake_storage(settings: Settings) -> dict:
+    return {"postgres": {"postgres_url": dagster_postgres_url(settings)}}
 
 
 def dagster_postgres_url(settings: Settings) -> str:
@@ -40,15 +74,6 @@ def dagster_postgres_url(settings: Settings) -> str:
     params = {k: v for k, v in parts.items() if k not in _URL_KEYS}
     query = f"?{urlencode(params, quote_via=quote)}" if params else ""
     return f"postgresql+psycopg2://{netloc}/{settings.dagster_database}{query}"
-
-
-def lake_instance_yaml(settings: Settings) -> str:
-    return (
-        f"{MARKER}\n"
-        "telemetry:\n  enabled: false\n"
-        "storage:\n  postgres:\n"
-        f"    postgres_url: {dagster_postgres_url(settings)!r}\n".replace("'", '"')
-    )
 
 
 def ensure_dagster_database(settings: Settings) -> None:
@@ -77,23 +102,15 @@ def ensure_dagster_database(settings: Settings) -> None:
 
 
 def prepare_home(settings: Settings) -> Path:
-    """DAGSTER_HOME, else the one beside the warehouse; in lake mode with its PostgreSQL dagster.yaml.
-
-    A dagster.yaml someone else wrote (without this module's first line) is left as it is.
-    """
+    """DAGSTER_HOME, else the one beside the warehouse, with its dagster.yaml written."""
     home = Path(os.environ.get("DAGSTER_HOME") or settings.dagster_home)
-    home.mkdir(parents=True, exist_ok=True)
-    if settings.is_lake:
-        config = home / "dagster.yaml"
-        if config.exists() and not config.read_text().startswith(MARKER):
-            log.warning("%s was not written by aigap: its storage settings are kept", config)
-        else:
-            ensure_dagster_database(settings)
-            config.write_text(lake_instance_yaml(settings))
+    write_instance_config(home, settings)
     return home
 
 
-if __name__ == "__main__":  # `make dev`: the instance's folder, prepared
-    from ingestion.config import load_settings
-
+def main() -> None:
     print(prepare_home(load_settings()))
+
+
+if __name__ == "__main__":
+    main()

@@ -18,7 +18,7 @@ from ingestion.locking import WarehouseBusy
 from ingestion.publish.summary import print_summary
 from ingestion.warehouse import describe
 from orchestration.definitions import defs, refresh_job
-from orchestration.instance import prepare_home
+from orchestration.instance import prepare_home, write_instance_config
 from orchestration.jobs import parallel_config
 from orchestration.partitions import MONTHS
 
@@ -48,10 +48,7 @@ def instance(settings: Settings) -> dg.DagsterInstance:
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
     home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():  # this machine reaches no telemetry endpoint: say so once, quietly
-        config.write_text("telemetry:\n  enabled: false\n")
+    write_instance_config(home)  # no telemetry, no newsletter modal (orchestration/instance.py)
     return dg.DagsterInstance.from_config(str(home))
 
 

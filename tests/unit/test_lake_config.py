@@ -3,10 +3,11 @@
 import json
 
 import pytest
+import yaml
 
 from ingestion.config import ConfigError, load_settings
 from ingestion.lake import attach_sql
-from orchestration.instance import MARKER, dagster_postgres_url, lake_instance_yaml
+from orchestration.instance import dagster_postgres_url, write_instance_config
 
 CATALOG = "host=db.internal port=6543 user=aigap dbname=aigap_lake sslmode=require"
 
@@ -64,9 +65,35 @@ def test_dagster_storage_is_the_catalogs_server_with_its_own_database_and_no_pas
     s = lake(AIGAP_DAGSTER_DATABASE="dagster_runs")
     url = dagster_postgres_url(s)
     assert url == "postgresql+psycopg2://aigap@db.internal:6543/dagster_runs?sslmode=require"
-    text = lake_instance_yaml(s)
-    assert text.startswith(MARKER) and f'postgres_url: "{url}"' in text
+    assert "password" not in url
     service = load_settings(
         {"AIGAP_WAREHOUSE": "ducklake:postgres:service=aigap", "AIGAP_LAKE_DATA_PATH": "/x"}
     )
     assert dagster_postgres_url(service) == "postgresql+psycopg2:///aigap_dagster?service=aigap"
+
+
+def test_lake_mode_writes_its_storage_and_keeps_the_rest(tmp_path, monkeypatch):
+    import orchestration.instance as instance
+
+    created = []
+    monkeypatch.setattr(
+        instance, "ensure_dagster_database", lambda settings: created.append(settings.dagster_database)
+    )
+    home = tmp_path / "dagster"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("run_queue:\n  max_concurrent_runs: 2\n")
+    write_instance_config(home, lake())
+    config = yaml.safe_load((home / "dagster.yaml").read_text())
+    assert config == {
+        "run_queue": {"max_concurrent_runs": 2},
+        "telemetry": {"enabled": False},
+        "nux": {"enabled": False},
+        "storage": {
+            "postgres": {
+                "postgres_url": "postgresql+psycopg2://aigap@db.internal:6543/aigap_dagster?sslmode=require"
+            }
+        },
+    }
+    assert created == ["aigap_dagster"]
+    write_instance_config(home, lake())  # unchanged settings: nothing to create or rewrite
+    assert created == ["aigap_dagster"]
