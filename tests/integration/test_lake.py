@@ -131,6 +131,8 @@ def finish(proc: subprocess.Popen, timeout: float = 600) -> str:
 # -- several writers, one reader ------------------------------------------------------------------
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_two_writers_and_a_reader(pg: PostgresServer, tmp_path: Path) -> None:
     env = new_lake(pg, tmp_path, "lake_writers")
     land_sample(env)
@@ -172,6 +174,8 @@ def test_two_writers_and_a_reader(pg: PostgresServer, tmp_path: Path) -> None:
 # -- a writer killed mid-load -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_writer_killed_mid_load_leaves_the_lake_whole(pg: PostgresServer, tmp_path: Path) -> None:
     env = new_lake(pg, tmp_path, "lake_killed")
     land_sample(env)
@@ -219,6 +223,7 @@ def test_writer_killed_mid_load_leaves_the_lake_whole(pg: PostgresServer, tmp_pa
 # -- a catalog that cannot be reached --------------------------------------------------------------
 
 
+@pytest.mark.slow  # a run's start-up (Dagster, the definitions) each
 @pytest.mark.parametrize("fault", ["wrong password", "unreachable server"])
 def test_unreachable_catalog_names_the_setting_and_writes_nothing(
     pg: PostgresServer, tmp_path: Path, fault: str, monkeypatch: pytest.MonkeyPatch
@@ -266,6 +271,7 @@ def env_db(env: dict[str, str]) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # the shared embedded baseline (when this test builds it) and a lake run
 def test_lake_run_gives_the_marts_of_the_embedded_run(pg: PostgresServer, tmp_path: Path) -> None:
     """``make run`` in lake mode (parallel steps, Dagster in PostgreSQL) while a DuckDB 1.5 client reads
     the lake: the marts of the embedded baseline run, and the password nowhere."""
@@ -283,7 +289,7 @@ def test_lake_run_gives_the_marts_of_the_embedded_run(pg: PostgresServer, tmp_pa
     reader = worker(reader_env, "read-marts", str(reads), str(stop))
     run = PipelineRun(root, extra).start()
     try:
-        rc = run.wait()
+        rc = run.wait(timeout=2400)
     finally:
         stop.touch()
         finish(reader)
