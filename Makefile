@@ -62,7 +62,7 @@ test-fast: $(MANIFEST) test-deps
 # The Dagster instance beside the warehouse (AIGAP_HOME, or its one default in ingestion/config.py), with
 # the dagster.yaml the project writes (orchestration/instance.py: no telemetry, no newsletter modal).
 dev: $(MANIFEST)
-	export DAGSTER_HOME="$${DAGSTER_HOME:-$$($(RUN) python -m orchestration.instance)}" && \
+	export DAGSTER_HOME="$$($(RUN) python -m orchestration.instance)" && \
 	$(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 check: $(MANIFEST)

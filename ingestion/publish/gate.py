@@ -11,6 +11,7 @@ basket or metric and the companies.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,22 +48,32 @@ def rule_results(con: duckdb.DuckDBPyConnection) -> list[RuleResult]:
     return [RuleResult(*row) for row in rows]
 
 
-def check_publish_rules(db_path: Path) -> list[RuleResult]:
-    """The rules' results of the warehouse ``db_path``; raises PublishBlocked when any failed."""
+def check_publish_rules(
+    db_path: Path,
+    *,
+    connect: Callable[[], duckdb.DuckDBPyConnection] | None = None,
+    where: str | None = None,
+) -> list[RuleResult]:
+    """The rules' results of the warehouse; raises PublishBlocked when any failed.
+
+    ``db_path``: the embedded warehouse file; ``connect``: how to open another warehouse (the lake),
+    ``where`` naming it in messages.
+    """
+    where = where or str(db_path)
     # the run's own connection settings (read-write), as publish() uses: an instance the run's process
     # still holds is then shared rather than refused for a different configuration
-    with duckdb.connect(str(db_path)) as con:
+    with connect() if connect else duckdb.connect(str(db_path)) as con:
         results = rule_results(con)
     if not results:
         raise PublishBlocked(
-            f"{db_path}: {GATE_TABLE} is missing or empty, so the publish rules (docs/publish_rules.md) "
+            f"{where}: {GATE_TABLE} is missing or empty, so the publish rules (docs/publish_rules.md) "
             "cannot be checked: run the dbt build first"
         )
     failed = [r for r in results if not r.passed]
     if failed:
         raise PublishBlocked(
             f"publish blocked by {len(failed)} aggregate rule(s) of docs/publish_rules.md "
-            f"({GATE_TABLE} in {db_path}); the serving file stays as it was:\n"
+            f"({GATE_TABLE} in {where}); the serving file stays as it was:\n"
             + "\n".join(f"- {r.rule}: {r.message}" for r in failed)
         )
     log.info("publish rules: %d held", len(results))

@@ -7,6 +7,7 @@ import duckdb
 from ingestion.baskets import basket_order
 from ingestion.config import Settings
 from ingestion.publish.serving import list_marts
+from ingestion.warehouse import describe
 
 # metrics printed by name in the coverage line (the other core metrics are counted together)
 _NAMED = (("revenue", "revenue"), ("rd_expense", "rd"), ("shares_outstanding", "shares"))
@@ -204,7 +205,7 @@ def print_summary(settings: Settings, *, run_ids: list[str], wall_seconds: float
             f"fct_fundamentals, used on {days:,} valuation day(s)"
         )
     print("files:")
-    print(f"  warehouse   {settings.db_path}")
+    print(f"  warehouse   {describe(settings)}")
     print(f"  serving     {settings.serving_db_path}   (open read-only: duckdb -readonly <file>)")
     print(f"  parquet     {settings.parquet_dir}/")
     print(f"  report      {settings.reports_dir / 'index.html'}")
