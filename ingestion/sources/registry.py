@@ -25,7 +25,7 @@ import duckdb
 from ingestion.config import Settings
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import LoadReport, Parser, load_landed, load_window
-from ingestion.sources import federal_register, fx, manual, prices, sec
+from ingestion.sources import federal_register, fx, manual, prices, sec, sec_bulk
 from ingestion.universe import UNIVERSE_SOURCE, Listing, land_universe, parse_universe_file
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,9 @@ class Source:
     # Loaded by date window instead of file by file (see the module doc): the loader of a window,
     # called as (con, zone, settings, listings, window, run_id).
     load_window: Callable[..., LoadReport] | None = None
+    # Loads the source's files itself instead of file by file (SEC: api documents or bulk archives),
+    # called as (con, zone, settings, listings, run_id=, keys=).
+    load_files: Callable[..., LoadReport] | None = None
 
     @property
     def windowed(self) -> bool:
@@ -84,6 +87,8 @@ class Source:
     ) -> LoadReport:
         """Load the newest landed files of this source (of ``keys`` or of ``window``) into raw."""
         folder = self.folder
+        if self.load_files is not None:
+            return self.load_files(con, zone, settings, listings, run_id=run_id, keys=keys)
         if self.load_window is None:
             wanted = {k for k in zone.latest(folder) if self.owns(k) and (keys is None or k in keys)}
             return load_landed(
@@ -179,9 +184,11 @@ SOURCES: dict[str, Source] = {
         ),
         Source(
             name=sec.SOURCE, folder=sec.SOURCE, group="filings",
-            description="SEC EDGAR XBRL companyfacts and submissions JSON of each SEC filer.",
+            description="SEC EDGAR XBRL companyfacts and submissions JSON of each SEC filer, per company "
+            "or from SEC's nightly bulk archives (AIGAP_SEC_MODE).",
             raw_tables=tuple(sec.RAW_TABLES), follows="filings",
-            land_sample=_whole(sec.land_sample), land_live=_whole(sec.land_live), parse=sec.parse,
+            land_sample=_whole(sec_bulk.land_sample), land_live=_whole(sec_bulk.land_live), parse=sec.parse,
+            load_files=sec_bulk.load,
         ),
         Source(
             name=PRICES, folder=PRICES, group="market",
