@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -75,8 +76,9 @@ def test_the_scale_market_is_in_sec_formats_and_labelled_synthetic(tmp_path: Pat
             assert filings.num_rows > 0 and {a[:10] for a in filings["accession_number"].to_pylist()} == {
                 r["cik"]
             }
-    last = (out / "prices" / "eod" / "Q00000.US.csv").read_text().splitlines()[-1]
-    assert last.startswith(info["last_day"])
+    chart = orjson.loads((out / "prices" / "chart" / "Q00000.US.json").read_bytes())["chart"]["result"][0]
+    assert chart["meta"]["symbol"] == "Q00000"
+    assert datetime.fromtimestamp(chart["timestamp"][-1], UTC).date().isoformat() == info["last_day"]
 
 
 def test_the_increment_changes_fifty_members_and_adds_a_day(tmp_path: Path) -> None:
@@ -85,11 +87,19 @@ def test_the_increment_changes_fifty_members_and_adds_a_day(tmp_path: Path) -> N
     make_market.generate(out, n)
     with zipfile.ZipFile(out / make_market.FACTS_ZIP) as zf:
         before = {i.filename: i.CRC for i in zf.infolist()}
-    bars_before = (out / "prices" / "eod" / "Q00000.US.csv").read_text().splitlines()
+    bars_before = bars(out)
     info = make_market.generate(out, n, increment=True)
     with zipfile.ZipFile(out / make_market.FACTS_ZIP) as zf:
         after = {i.filename: i.CRC for i in zf.infolist()}
     changed = sorted(name for name in after if after[name] != before[name])
     assert len(changed) == make_market.CHANGED == len(info["changed"])
-    bars_after = (out / "prices" / "eod" / "Q00000.US.csv").read_text().splitlines()
-    assert bars_after[:-1] == bars_before and bars_after[-1].startswith(info["last_day"])
+    bars_after = bars(out)
+    assert bars_after[:-1] == bars_before and bars_after[-1][0] == info["last_day"]
+
+
+def bars(out: Path) -> list[tuple]:
+    """(day, open, high, low, close, volume, adjclose) of Q00000's chart answer."""
+    result = orjson.loads((out / "prices" / "chart" / "Q00000.US.json").read_bytes())["chart"]["result"][0]
+    q, adj = result["indicators"]["quote"][0], result["indicators"]["adjclose"][0]["adjclose"]
+    days = [datetime.fromtimestamp(t, UTC).date().isoformat() for t in result["timestamp"]]
+    return list(zip(days, q["open"], q["high"], q["low"], q["close"], q["volume"], adj, strict=True))

@@ -45,6 +45,7 @@ def _env(market: Path, home: Path) -> dict[str, str]:
         AIGAP_SAMPLE_DIR=str(market),
         AIGAP_UNIVERSE=str(market / "universe.csv"),
         AIGAP_SEC_MODE=os.environ.get("AIGAP_SEC_MODE", "auto"),
+        AIGAP_PRICES_PROVIDER="yahoo",  # the market's bars are Yahoo chart answers
         PYTHONUNBUFFERED="1",
     )
     return env
