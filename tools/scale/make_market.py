@@ -73,10 +73,25 @@ def _placeholders(body: bytes) -> bytes:
     return _ACCN.sub(b'"' + _CIK10 + rb'-\1"', body)
 
 
+def _one_share_basis(doc: dict) -> None:
+    """Every share count of a 20-F template at its latest value. The bundled BABA and BIDU share counts
+    change basis at their ADS ratio changes, which the repository's ads_ratios seed pins by ticker; the
+    synthetic tickers have no such row, so their counts are kept on one basis (and their bars carry no split)."""
+    for taxonomy in doc["facts"].values():
+        for concept in taxonomy.values():
+            for unit, facts in concept["units"].items():
+                if unit == "shares" and facts:
+                    latest = max(facts, key=lambda f: (f["filed"], f["end"]))["val"]
+                    for fact in facts:
+                        fact["val"] = latest
+
+
 def _template(cik10: str, row: dict[str, str], rng: random.Random) -> Template:
     doc = orjson.loads((SAMPLE / "sec" / "companyfacts" / f"CIK{cik10}.json").read_bytes())
     doc["cik"] = "@@CIKNUM@@"
     doc["entityName"] = "@@NAME@@"
+    if row["reporting_currency"] != "USD":
+        _one_share_basis(doc)
     gaap = doc["facts"]["us-gaap"]
     real = list(gaap.items())
     size = len(orjson.dumps(doc))
@@ -282,7 +297,11 @@ def generate(out: Path, n: int, *, increment: bool = False, today: date | None =
     _archives(out, n, tpls, changed if increment else set())
     with open(UNIVERSE, newline="") as fh:
         sample_symbol = {r["ticker"]: r["price_symbol"] for r in csv.DictReader(fh)}
-    symbols = {r["price_symbol"]: sample_symbol[r["template"]] for r in rows}
+    # 20-F clones take a history without splits or ADS ratio changes (see _one_share_basis)
+    symbols = {
+        r["price_symbol"]: sample_symbol[r["template"]] if r["reporting_currency"] == "USD" else "MSFT.US"
+        for r in rows
+    }
     symbols |= {r["price_symbol"]: r["price_symbol"] for r in others}
     _write_prices(out, symbols, last)
     _write_fx(out, last)
