@@ -9,7 +9,7 @@ RUN := $(UV) run --frozen
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
 
-.PHONY: help install manifest run test test-fast dev check bench bench-scale report dashboard dbt-docs sample clean
+.PHONY: help install manifest test-deps run test test-fast dev check bench bench-scale report dashboard dbt-docs sample clean
 
 help:
 	@echo "make run     materialize every asset on the bundled sample, run every check, publish serving"
@@ -46,18 +46,24 @@ run: $(MANIFEST)
 # own environment is untouched: `make run` and `make bench` start as a user's would.
 TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/.cache/pycache
 
+# What the tests need beyond Python, installed when missing (root; otherwise it prints the apt-get command):
+# Debian's chromium, nodejs, npm and postgresql, and the dashboard's Node packages (npm ci).
+test-deps:
+	tools/install_test_deps.sh
+
 # Three workers (pytest-xdist) on two cores, a test file each at a time, in the order tests/conftest.py
 # gives (the runs spend part of their time waiting on dbt and each other); the run most tests compare
 # with is built once between them (tests/support/pipeline_proc.py: baseline).
-test: $(MANIFEST)
+test: $(MANIFEST) test-deps
 	$(TEST_ENV) $(RUN) pytest -n 3 --dist loadfile --no-loadscope-reorder
 
-test-fast: $(MANIFEST)
+test-fast: $(MANIFEST) test-deps
 	$(TEST_ENV) $(RUN) pytest -m "not slow"
 
-# The Dagster instance beside the warehouse (AIGAP_HOME, or its one default in ingestion/config.py).
+# The Dagster instance beside the warehouse (AIGAP_HOME, or its one default in ingestion/config.py), with
+# the dagster.yaml the project writes (orchestration/instance.py: no telemetry, no newsletter modal).
 dev: $(MANIFEST)
-	export DAGSTER_HOME="$${DAGSTER_HOME:-$$($(RUN) python -c 'from ingestion.config import load_settings as s; h = s().dagster_home; h.mkdir(parents=True, exist_ok=True); print(h)')}" && \
+	export DAGSTER_HOME="$${DAGSTER_HOME:-$$($(RUN) python -m orchestration.instance)}" && \
 	$(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 check: $(MANIFEST)

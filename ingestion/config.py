@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_SAMPLE_DIR = REPO_ROOT / "data" / "sample"
@@ -113,6 +114,26 @@ class Settings:
 
     def is_sample(self, source: str) -> bool:
         return self.modes[source] == "sample"
+
+    def url_setting(self, url: str, source: str | None = None) -> str | None:
+        """The setting that points at ``url``'s host, as ``NAME=value`` (``source``'s own first).
+
+        For error messages: a host that cannot be reached is named with the setting to change.
+        """
+        settings = [(_BASE_URL_ENV[s], self.base_urls[s]) for s in SOURCES]
+        settings.insert(1, ("AIGAP_SEC_ARCHIVES_BASE_URL", self.sec_archives_base_url))
+        if source in _BASE_URL_ENV:
+            own = [(n, v) for n, v in settings if n == _BASE_URL_ENV[source]]
+            if source == "filings":
+                own.append(("AIGAP_SEC_ARCHIVES_BASE_URL", self.sec_archives_base_url))
+            settings = own + [x for x in settings if x not in own]
+        origin = _origin(url)
+        return next((f"{name}={value}" for name, value in settings if _origin(value) == origin), None)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def _mode(env: dict[str, str], source: str, default: str) -> str:

@@ -7,8 +7,10 @@
   across all threads sharing the session, retries included, so no one-second window at the
   server holds more than ``per_second`` (requests-ratelimiter over pyrate-limiter; measured at
   the server in tests/integration/test_sec_replay.py);
-- retries GETs on 429/500/502/503/504 and connection errors with exponential backoff, honouring
-  ``Retry-After``, and then hands back the last answer so the caller can report it;
+- retries GETs on 429/500/502/503/504, connect timeouts and broken connections with exponential
+  backoff, honouring ``Retry-After``, and then hands back the last answer so the caller can report it;
+- does not retry a host that cannot be reached at all (its name does not resolve, or it refuses the
+  connection): ``fetch_to_landing`` raises ``SourceUnreachable`` at once, naming the host;
 - times out every request (10 s to connect, 60 s between bytes) unless told otherwise.
 
 ``fetch_to_landing`` asks conditionally (``If-None-Match`` / ``If-Modified-Since``) when an earlier
@@ -27,9 +29,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 from requests_ratelimiter import LimiterAdapter
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 from urllib3.util.retry import Retry
 
-from ingestion.errors import SourceFetchError
+from ingestion.errors import SourceFetchError, SourceUnreachable
 from ingestion.landing import STREAM_CHUNK, LandedFile, LandingZone
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,18 @@ class _RateLimitedRetry(Retry):
     def __init__(self, *args: Any, acquire: Callable[[], None] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._acquire = acquire
+
+    def increment(self, *args: Any, **kwargs: Any) -> _RateLimitedRetry:
+        """No retry when the host cannot be reached at all.
+
+        urllib3 counts a name that does not resolve and a refused connection (``NewConnectionError``)
+        as connect errors and retries them with backoff: without a network, minutes per source
+        before it fails. A connect timeout (``ConnectTimeoutError`` alone) is still retried.
+        """
+        error = kwargs.get("error", args[3] if len(args) > 3 else None)
+        if isinstance(error, NewConnectionError):
+            raise MaxRetryError(kwargs.get("_pool"), kwargs.get("url") or "", error) from error
+        return super().increment(*args, **kwargs)
 
     def new(self, **kw: Any) -> _RateLimitedRetry:
         kw.setdefault("acquire", self._acquire)
@@ -152,6 +167,23 @@ def _redact_text(text: str, params: Mapping[str, Any] | None) -> str:
     return text
 
 
+def unreachable_reason(exc: requests.ConnectionError, url: str) -> str | None:
+    """``cannot resolve host H`` or ``cannot connect to H:P (Connection refused)`` when ``exc`` says the
+    host cannot be reached at all; None for anything a retry might have helped."""
+    error = exc.args[0] if exc.args else None
+    cause = getattr(error, "reason", error)  # requests wraps urllib3's MaxRetryError
+    if not isinstance(cause, NewConnectionError):
+        return None
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    if isinstance(cause, NameResolutionError):
+        return f"cannot resolve host {host}"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    os_error = cause.__cause__ if isinstance(cause.__cause__, OSError) else None
+    why = (os_error.strerror or str(os_error)) if os_error is not None else str(cause)
+    return f"cannot connect to {host}:{port} ({why})"
+
+
 def _conditional_base(
     zone: LandingZone, source: str, key: str, is_sample: bool, latest: Mapping[str, LandedFile] | None
 ) -> LandedFile | None:
@@ -196,6 +228,13 @@ def fetch_to_landing(
     try:
         response = session.get(url, params=params, headers=request_headers)
         body = response.content
+    except requests.ConnectionError as exc:
+        reason = unreachable_reason(exc, url)
+        if reason is not None:
+            raise SourceUnreachable(shown, reason) from exc
+        raise SourceFetchError(
+            f"{shown}: no usable answer ({type(exc).__name__}: {_redact_text(str(exc), params)})"
+        ) from exc
     except requests.RequestException as exc:
         raise SourceFetchError(
             f"{shown}: no usable answer ({type(exc).__name__}: {_redact_text(str(exc), params)})"

@@ -97,6 +97,9 @@ class AigapDbtCli(DbtCliResource):
     from the Fusion engine: on two cores that is seven seconds (dbt's imports and a PyPI lookup)
     ahead of each build. ``dbt_executable`` is the dbt beside this Python, so its version is the
     installed dbt-core's (tests/unit/test_definitions_load.py compares the two).
+
+    ``_cli_version`` is not public and no public setting skips the subprocess: dagster-dbt is pinned to
+    one minor in pyproject.toml, and tests/unit/test_dagster_dbt_pins.py fails when the member changes.
     """
 
     @cached_property

@@ -17,6 +17,7 @@ from ingestion.config import Settings, load_settings
 from ingestion.locking import WarehouseBusy
 from ingestion.publish.summary import print_summary
 from orchestration.definitions import defs
+from orchestration.instance import write_instance_config
 from orchestration.partitions import MONTHS
 
 PRICE_BARS = dg.AssetKey(["raw", "prices_daily"])
@@ -39,10 +40,7 @@ def instance(settings: Settings) -> dg.DagsterInstance:
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
     home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():  # this machine reaches no telemetry endpoint: say so once, quietly
-        config.write_text("telemetry:\n  enabled: false\n")
+    write_instance_config(home)  # no telemetry, no newsletter modal (orchestration/instance.py)
     return dg.DagsterInstance.from_config(str(home))
 
 

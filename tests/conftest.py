@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import pipeline_proc
 from tests.support.pipeline_proc import SHARED_BASELINE_ENV
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="aigap-test-"))
@@ -59,3 +60,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return next((i for i, name in enumerate(FIRST) if path.endswith(name)), len(FIRST))
 
     items.sort(key=rank)  # stable: tests keep their order within a file
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before the test's fixtures: a test not marked slow may not start a whole pipeline run."""
+    pipeline_proc.UNMARKED_TEST = None if item.get_closest_marker("slow") else item.nodeid
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    pipeline_proc.UNMARKED_TEST = None

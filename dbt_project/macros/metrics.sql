@@ -22,15 +22,19 @@
 
 {#- A share count restated from its basis date (the day it was FILED: a filing after a split states
     earlier-dated counts on the new basis) to the day it is used:
-      × split factor(day) / split factor(basis)   splits of the traded security in between
-      × ADS ratio(day) / ADS ratio(basis)          ordinary-share subdivisions done by changing the
-                                                    ADS ratio while the ADS price did not split
-    Both factors are cumulative as of a date (int_split_factors, int_ads_ratios); for an ordinary
-    listing the ADS ratio is 1 throughout. -#}
-{% macro restate_shares(shares, split_factor_at_day, split_factor_at_as_of, ads_ratio_at_day, ads_ratio_at_as_of) -%}
+      × split factor(day) / split factor(basis)   splits of the traded security in between (without
+                                                    the ADS's own split on an ADS-only ratio change)
+      × ordinary factor(day) / ordinary factor(basis)  ordinary-share subdivisions done by changing the
+                                                    ADS ratio while the ADS price did not split (only
+                                                    the ratio changes seed ads_ratios marks
+                                                    moves_ordinary_shares: BABA 2019, BIDU 2021; not
+                                                    BIDU's ADS-only change of 2010)
+    Both factors are cumulative as of a date (int_split_factors.share_factor,
+    int_ads_ratios.ordinary_share_factor); for an ordinary listing the ordinary factor is 1 throughout. -#}
+{% macro restate_shares(shares, split_factor_at_day, split_factor_at_as_of, ordinary_factor_at_day, ordinary_factor_at_as_of) -%}
     (({{ shares }})
         * (({{ split_factor_at_day }}) / ({{ split_factor_at_as_of }}))
-        * (({{ ads_ratio_at_day }}) / ({{ ads_ratio_at_as_of }})))
+        * (({{ ordinary_factor_at_day }}) / ({{ ordinary_factor_at_as_of }})))
 {%- endmacro %}
 
 {#- Market capitalisation in the trading currency: unadjusted close (per traded unit: share or ADS)

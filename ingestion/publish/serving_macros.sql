@@ -1,4 +1,4 @@
--- Analysts' helpers, created in the published serving file (schema main) by ingestion/serving.py.
+-- Analysts' helpers, created in the published serving file (schema main) by ingestion/publish/serving.py.
 -- Table macros: call them in FROM, e.g. SELECT * FROM fundamentals_as_of(DATE '2023-06-30').
 -- Both are point in time: nothing filed or traded after the day asked for is used.
 

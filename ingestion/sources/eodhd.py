@@ -15,7 +15,7 @@ from datetime import date
 import pyarrow as pa
 
 from ingestion.config import ConfigError, Settings
-from ingestion.errors import BadSourceFile, SourceFetchError
+from ingestion.errors import BadSourceFile, SourceFetchError, SourceUnreachable
 from ingestion.http import fetch_to_landing, make_session
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_tables import arrow_schema
@@ -93,6 +93,8 @@ def fetch_all(
                         suffix=suffix, latest=latest,
                     )
                 )  # fmt: skip
+            except SourceUnreachable:
+                raise  # the host is down for every request: fail the source now
             except SourceFetchError as exc:
                 # One unknown symbol must not keep the others' prices out: land the rest, then fail.
                 log.error("%s", exc)

@@ -17,7 +17,7 @@ key                         document                                            
 =========================== ======================================================= ==================
 
 Bars of a window are loaded by date (delete-then-insert per symbol and day, see
-``ingestion.pipeline.load_price_bars``). Every bar row keeps its ``close_basis`` ('unadjusted' for
+``ingestion.raw_loader.load_window``). Every bar row keeps its ``close_basis`` ('unadjusted' for
 EODHD, 'split_adjusted' for Yahoo) and its ``fetched_at``; ``stg_prices__daily`` turns both into the
 unadjusted close, so nothing downstream knows which provider delivered a bar.
 
@@ -140,10 +140,6 @@ def _land_sample_kinds(
     return landed
 
 
-def land_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
-    return land_bars_sample(settings, zone, listings) + land_events_sample(settings, zone, listings)
-
-
 def land_bars_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) -> list[LandedFile]:
     """The snapshot keeps one whole-history file per symbol; the loader takes the days it is asked for."""
     return _land_sample_kinds(settings, zone, listings, PROVIDER_BAR_KINDS[settings.prices_provider])
@@ -154,25 +150,6 @@ def land_events_sample(settings: Settings, zone: LandingZone, listings: list[Lis
 
 
 # -- live ------------------------------------------------------------------------------------
-
-
-def land_live(
-    settings: Settings,
-    zone: LandingZone,
-    listings: list[Listing],
-    *,
-    since: date = DEFAULT_SINCE,
-    retries: int = 5,
-    backoff: float = 0.5,
-) -> list[LandedFile]:
-    """Every bar since ``since`` and the whole event histories (what ``load_all`` and a full load want)."""
-    syms = symbols(listings)
-    if settings.prices_provider == "eodhd":
-        requests_ = eodhd.bar_requests(settings, syms, lambda s: bar_key(s, since, None), since, None)
-        requests_ += eodhd.event_requests(settings, syms, since)
-        return eodhd.fetch_all(zone, requests_, retries=retries, backoff=backoff)
-    charts = [(f"chart/{s}", s, since) for s in syms] + [(f"events/{s}", s, since) for s in syms]
-    return yahoo.fetch_charts(zone, settings, charts, retries=retries, backoff=backoff)
 
 
 def land_bars_live(
@@ -286,9 +263,3 @@ def parse(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:
     raise BadSourceFile(
         entry.path, f"landing key {entry.key!r} is not one of eod/, splits/, div/, chart/, events/<SYMBOL>"
     )
-
-
-# Kept importable from here for callers of the EODHD-only module this was.
-parse_eod_csv = eodhd.parse_eod_csv
-parse_splits_json = eodhd.parse_splits_json
-parse_dividends_json = eodhd.parse_dividends_json

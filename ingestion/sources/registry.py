@@ -2,8 +2,8 @@
 
 A :class:`Source` says where its files land (``landing/<name>``), how it fetches them in sample and
 live mode, how one landed file parses, and which raw tables those rows fill. The raw loader
-(``ingestion.raw_loader``), ``python -m ingestion.load_all`` and the Dagster assets all iterate
-:data:`SOURCES`; none of them needs to know which source is which.
+(``ingestion.raw_loader``) and the Dagster assets iterate :data:`SOURCES`; none of them needs to know
+which source is which.
 
 Order matters: the universe comes first, because every other source reads the listings it holds
 (``raw.universe``) to know what to fetch, and the loader checks their rows against it.
@@ -23,6 +23,7 @@ from datetime import date
 import duckdb
 
 from ingestion.config import Settings
+from ingestion.errors import SourceUnreachable
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import LoadReport, Parser, load_landed, load_window
 from ingestion.sources import federal_register, fx, manual, prices, sec, sec_bulk
@@ -69,7 +70,12 @@ class Source:
         mode = self.mode(settings)
         log.info("landing %s (%s mode)%s", self.name, mode, f" {window[0]}..{window[1]}" if window else "")
         fetch = self.land_live if mode == "live" else self.land_sample
-        return fetch(settings, zone, listings, window)
+        try:
+            return fetch(settings, zone, listings, window)
+        except SourceUnreachable as exc:
+            # One line: the setting that points at the host, and why the host cannot be reached.
+            setting = settings.url_setting(exc.url, self.follows)
+            raise SourceUnreachable(exc.url, exc.reason, setting) from exc
 
     def owns(self, key: str) -> bool:
         return self.key_prefixes is None or key.startswith(self.key_prefixes)
@@ -127,7 +133,7 @@ def _load_bars(
 ) -> LoadReport:
     """Replace the window's days of every symbol with the newest landed bars of that window.
 
-    The whole range (``ALL_DAYS``, as ``load_all`` asks) takes every symbol's whole-history file.
+    The whole range (``ALL_DAYS``, a load given no window) takes every symbol's whole-history file.
     In live mode a symbol's history landed again after a split (prices.restated_histories) then
     replaces every stored day of that symbol.
     """
@@ -184,15 +190,18 @@ SOURCES: dict[str, Source] = {
         ),
         Source(
             name=sec.SOURCE, folder=sec.SOURCE, group="filings",
-            description="SEC EDGAR XBRL companyfacts and submissions JSON of each SEC filer, per company "
-            "or from SEC's nightly bulk archives (AIGAP_SEC_MODE).",
+            description="SEC EDGAR XBRL companyfacts and submissions JSON of each SEC filer (per company, or "
+            "from SEC's nightly bulk archives: AIGAP_SEC_MODE), and the XBRL instance of each filing of the "
+            "filers whose statements use extension concepts.",
             raw_tables=tuple(sec.RAW_TABLES), follows="filings",
             land_sample=_whole(sec_bulk.land_sample), land_live=_whole(sec_bulk.land_live), parse=sec.parse,
             load_files=sec_bulk.load,
         ),
         Source(
             name=PRICES, folder=PRICES, group="market",
-            description="Daily OHLCV bars per listing (one request per symbol for a window of days).",
+            description="Daily OHLCV bars per listing, by month: live, one request per symbol from the "
+            "run's first month (Yahoo: up to now; a split found later lands the whole history again); "
+            "sample, each symbol's whole-history file, loaded for the run's days.",
             raw_tables=("prices_daily",), follows="prices",
             land_sample=_bars(live=False), land_live=_bars(live=True), parse=prices.parse,
             key_prefixes=tuple(f"{k}/" for k in prices.BAR_KINDS),

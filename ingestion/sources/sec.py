@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.config import ConfigError, Settings, load_settings
-from ingestion.errors import BadSourceFile, SourceFetchError
+from ingestion.errors import BadSourceFile, SourceFetchError, SourceUnreachable
 from ingestion.http import fetch_to_landing, make_session
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_tables import arrow_schema
@@ -254,6 +254,8 @@ def land_live(
         for future in futures:
             try:
                 landed.append(future.result())
+            except SourceUnreachable:
+                raise  # the host is down for every request: fail the source now
             except SourceFetchError as exc:
                 log.error("%s", exc)
                 failures.append(str(exc))
@@ -271,6 +273,8 @@ def land_live(
                     )  # fmt: skip
                     landed.append(page)
                     tables.append(parse_submissions_page(zone.read(page), page.path, listing.cik10 or ""))
+                except SourceUnreachable:
+                    raise  # the host is down for every request: fail the source now
                 except (SourceFetchError, BadSourceFile) as exc:
                     log.error("%s", exc)
                     failures.append(f"{key}: {exc}")

@@ -42,7 +42,7 @@ import pyarrow.compute as pc
 import requests
 
 from ingestion.config import REPO_ROOT, Settings
-from ingestion.errors import BadSourceFile, SourceFetchError
+from ingestion.errors import BadSourceFile, SourceFetchError, SourceUnreachable
 from ingestion.http import fetch_to_landing
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_tables import arrow_schema
@@ -253,6 +253,8 @@ def land_live(
     for filing, future in zip(todo, futures, strict=True):
         try:
             landed += future.result()
+        except SourceUnreachable:
+            raise  # the host is down for every request: fail the source now
         except SourceFetchError as exc:
             log.error("%s", exc)
             failures.append(f"{filing.form} {filing.accession}: {exc}")

@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import requests
 
 from ingestion.config import Settings
-from ingestion.errors import BadSourceFile, SourceFetchError
+from ingestion.errors import BadSourceFile, SourceFetchError, SourceUnreachable
 from ingestion.http import fetch_to_landing, make_session
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_tables import arrow_schema
@@ -122,6 +122,8 @@ def fetch_charts(
                     latest=latest,
                 )
             )
+        except SourceUnreachable:
+            raise  # the host is down for every request: fail the source now
         except SourceFetchError as exc:
             message = _explain(zone, key, symbol) or str(exc)
             log.error("%s", message)

@@ -25,6 +25,8 @@ import pytest
 from tests.support.pipeline_proc import REPO_ROOT, SAMPLE_DIR, baseline, clone_home, run_to_end, serving_db
 from tests.support.replay_server import ReplayServer, Reply
 
+pytestmark = pytest.mark.slow  # a whole pipeline run over a copy of the baseline
+
 REAL = REPO_ROOT.parent / "shared" / "realdata" / "sec" / "CIK0001652044.json"
 GOOGL_CIK = "0001652044"
 JSON = {"Content-Type": "application/json"}

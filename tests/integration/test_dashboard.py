@@ -100,7 +100,7 @@ def server(built):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is not installed: apt-get install -y chromium (.ci/run does)")
+        pytest.fail("Debian's chromium is not installed: make test installs it (tools/install_test_deps.sh)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -72,6 +72,13 @@ def fred(bodies: dict[str, Reply]):
     return {"/graph/fredgraph.csv": respond}
 
 
+def land_prices(settings, zone: LandingZone, since: date = prices.DEFAULT_SINCE, **retry) -> list:
+    """What a live run lands for prices: the bars asset's whole histories, then the events asset's
+    (ingestion/sources/registry.py calls these two)."""
+    bars = prices.land_bars_live(settings, zone, LISTINGS, since, None, **retry)
+    return bars + prices.land_events_live(settings, zone, LISTINGS, since=since, **retry)
+
+
 def load(settings, zone: LandingZone, module):
     con = duckdb.connect(str(settings.db_path))
     return con, load_landed(con, zone, module.SOURCE, module.parse, module.RAW_TABLES)
@@ -84,7 +91,7 @@ def test_eodhd_live_requests_land_and_load(tmp_path):
     with ReplayServer(eodhd_routes()) as server:
         settings = settings_for(tmp_path, server)
         zone = LandingZone(settings.landing_dir)
-        landed = prices.land_live(settings, zone, LISTINGS, since=date(2023, 1, 1))
+        landed = land_prices(settings, zone, since=date(2023, 1, 1))
     # Bars first (the daily-partitioned asset lands only these), then each symbol's events.
     assert [e.key for e in landed] == [
         "eod/MSFT.US", "eod/0700.HK", "splits/MSFT.US", "div/MSFT.US", "splits/0700.HK", "div/0700.HK",
@@ -120,7 +127,7 @@ def test_prices_html_page_with_status_200_is_landed_then_quarantined(tmp_path):
     with ReplayServer(eodhd_routes({"/api/eod/MSFT.US": Reply(200, page, HTML)})) as server:
         settings = settings_for(tmp_path, server)
         zone = LandingZone(settings.landing_dir)
-        landed = prices.land_live(settings, zone, LISTINGS)
+        landed = land_prices(settings, zone)
     html = next(e for e in landed if e.key == "eod/MSFT.US")
     assert zone.read(html) == page  # kept as received, for inspection
 
@@ -141,8 +148,11 @@ def test_prices_500_that_never_recovers_fails_clearly_after_landing_the_rest(tmp
     with ReplayServer(eodhd_routes({"/api/eod/MSFT.US": Reply(500, b"Internal Server Error")})) as server:
         settings = settings_for(tmp_path, server)
         zone = LandingZone(settings.landing_dir)
+        prices.land_events_live(settings, zone, LISTINGS, retries=2, backoff=0.01)  # its own asset
         with pytest.raises(SourceFetchError) as err:
-            prices.land_live(settings, zone, LISTINGS, retries=2, backoff=0.01)
+            prices.land_bars_live(
+                settings, zone, LISTINGS, prices.DEFAULT_SINCE, None, retries=2, backoff=0.01
+            )
     message = str(err.value)
     assert "1 EODHD request(s) failed" in message
     assert f"{server.url}/api/eod/MSFT.US" in message and "HTTP 500" in message

@@ -93,6 +93,19 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
+# The test being run when it is not marked slow (tests/conftest.py sets it before each test's fixtures):
+# a whole pipeline run started from it fails, so that make test-fast (-m "not slow") stays quick.
+UNMARKED_TEST: str | None = None
+
+
+def require_slow(what: str) -> None:
+    if UNMARKED_TEST is not None:
+        raise AssertionError(
+            f"{UNMARKED_TEST} starts a whole pipeline run ({what}): mark it @pytest.mark.slow "
+            "(or pytestmark = pytest.mark.slow), so that make test-fast stays quick"
+        )
+
+
 @dataclass
 class PipelineRun:
     """``python -m orchestration.run`` in its own session, its output collected line by line."""
@@ -106,6 +119,7 @@ class PipelineRun:
     _eof: bool = False
 
     def start(self) -> PipelineRun:
+        require_slow("python -m orchestration.run")
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "orchestration.run"],
@@ -250,9 +264,18 @@ def _rmtree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-@functools.cache
 def baseline() -> Baseline:
     """Build (once per pytest process) a warehouse with a complete run on the bundled sample.
+
+    Only tests marked slow may ask for it (``require_slow``), even when it is built already.
+    """
+    require_slow("the shared baseline run")
+    return _baseline()
+
+
+@functools.cache
+def _baseline() -> Baseline:
+    """The baseline, built once per pytest process.
 
     ``AIGAP_TEST_BASELINE=<dir>`` reuses a baseline built earlier by this function (its ``root``,
     kept as it is), to iterate on these tests without paying for the first run each time.

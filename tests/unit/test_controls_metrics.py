@@ -7,6 +7,7 @@ prices around NVIDIA's two licence letters. dbt seeds and runs only the controls
 temporary AIGAP_HOME.
 """
 
+import csv
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,12 +25,13 @@ MODELS = (
     "fct_compute_access_gap int_event_abnormal_returns fct_event_study"
 )
 
-# NYSE closed on Labor Day 2022-09-05 and Good Friday 2025-04-18
-US_CLOSED = {date(2022, 9, 5), date(2025, 4, 18)}
+# NYSE closed on Labor Day 2022-09-05, Good Friday 2024-03-29 and Good Friday 2025-04-18
+US_CLOSED = {date(2022, 9, 5), date(2024, 3, 29), date(2025, 4, 18)}
 # The fixture's Hong Kong listing does not trade on 2025-04-16 (a made-up closure: it shows that an HK
-# listing's day 0 is its own first session at or after the U.S. market day 0).
-HK_CLOSED = US_CLOSED | {date(2025, 4, 16)}
-LAST_DAY = date(2026, 1, 16)  # one U.S. close in 2026, so the compute gap's calendar reaches the H200 rule
+# listing's day 0 is its own first session at or after its day 0); HKEX was closed on Good Friday and
+# Easter Monday 2024 (2024-03-29, 2024-04-01).
+HK_CLOSED = US_CLOSED | {date(2025, 4, 16), date(2024, 4, 1)}
+LAST_DAY = date(2026, 1, 16)  # a week of 2026 closes, so the compute gap's calendar reaches the H200 rule
 
 
 def weekdays(first: date, last: date) -> list[date]:
@@ -40,12 +42,17 @@ def weekdays(first: date, last: date) -> list[date]:
 
 def price_rows() -> list[tuple]:
     rows = []
-    windows = weekdays(date(2022, 8, 22), date(2022, 9, 9)) + weekdays(date(2025, 4, 7), date(2025, 4, 25))
+    windows = (
+        weekdays(date(2022, 8, 22), date(2022, 9, 9))
+        + weekdays(date(2024, 3, 25), date(2024, 4, 5))
+        + weekdays(date(2025, 1, 6), date(2025, 1, 24))
+        + weekdays(date(2025, 4, 7), date(2025, 4, 25))
+        + weekdays(date(2026, 1, 12), LAST_DAY)
+    )
     for ticker, closed in (("U", US_CLOSED), ("A", US_CLOSED), ("SPY", US_CLOSED), ("KWEB", US_CLOSED)):
         rows += [(ticker, d, 100.0 + i % 3, True) for i, d in enumerate(windows) if d not in closed]
     for ticker in ("H", "HSI"):
         rows += [(ticker, d, 50.0 + i % 2, True) for i, d in enumerate(windows) if d not in HK_CLOSED]
-    rows.append(("SPY", LAST_DAY, 101.0, True))
     return rows
 
 
@@ -200,14 +207,21 @@ def test_oct_2022_chip_thresholds_are_in_force_from_2022_10_21(warehouse: Path):
 
 
 def test_domestic_chip_is_ranked_and_h200_is_licensable_but_outside_the_ratio(warehouse: Path):
-    # 2024-06-03: B200 (2,250 x 16 = 36,000) for the U.S., H20 (148 x 16 = 2,368) for China, Ascend
-    # 910B at the low end of its range (256 x 16 = 4,096) as the best domestic chip.
+    # 2024-06-03: GB200 (2,500 dense FP16 per GPU x 16 = 40,000; announced with B200 on 2024-03-18, which
+    # it outranks at 2,250 x 16 = 36,000) for the U.S., H20 (148 x 16 = 2,368) for China, Ascend 910B at
+    # the low end of its published 320-376 TFLOPS (320 x 16 = 5,120) as the best domestic chip.
     got = rows(
         warehouse,
-        "select best_us_chip, best_china_chip, compute_access_ratio, best_domestic_chip, best_domestic_tpp "
-        "from marts.fct_compute_access_gap where date = '2024-06-03'",
+        "select best_us_chip, best_us_tpp, best_china_chip, compute_access_ratio, best_domestic_chip, "
+        "best_domestic_tpp from marts.fct_compute_access_gap where date = '2024-06-03'",
     )
-    assert got == [("B200", "H20", pytest.approx(2368 / 36000, rel=1e-12), "Ascend 910B", 4096.0)]
+    assert got == [("GB200", 40000.0, "H20", pytest.approx(2368 / 40000, rel=1e-12), "Ascend 910B", 5120.0)]
+    # 2025-04-21 on: the Ascend 910C (about 800 x 16 = 12,800, secondary) is the best domestic chip
+    assert rows(
+        warehouse,
+        "select date, best_domestic_chip, best_domestic_tpp from marts.fct_compute_access_gap "
+        "where date in ('2025-04-20', '2025-04-21') order by date",
+    ) == [(date(2025, 4, 20), "Ascend 910B", 5120.0), (date(2025, 4, 21), "Ascend 910C", 12800.0)]
     # 2026-01-15: H200 licensable case by case; without a licence China's best is the V100 (125 x 16)
     got = rows(
         warehouse,
@@ -215,12 +229,12 @@ def test_domestic_chip_is_ranked_and_h200_is_licensable_but_outside_the_ratio(wa
         "compute_access_ratio_incl_licensable, governing_event_id "
         "from marts.fct_compute_access_gap where date in ('2026-01-14', '2026-01-15') order by date",
     )
-    assert got[0][:3] == ("V100", pytest.approx(2000 / 36000, rel=1e-12), "V100")
+    assert got[0][:3] == ("V100", pytest.approx(2000 / 40000, rel=1e-12), "V100")
     assert got[1] == (
         "V100",
-        pytest.approx(2000 / 36000, rel=1e-12),
+        pytest.approx(2000 / 40000, rel=1e-12),
         "H200",
-        pytest.approx(15832 / 36000, rel=1e-12),
+        pytest.approx(15832 / 40000, rel=1e-12),
         "bis_2026_01_15_h200_case_by_case",
     )
 
@@ -238,3 +252,126 @@ def test_a_company_without_a_listed_benchmark_is_named(warehouse: Path, tmp_path
     finally:
         with duckdb.connect(str(warehouse)) as con:
             con.execute("update staging.stg_manual__universe set benchmark = 'KWEB' where ticker = 'A'")
+
+
+# --- issue 21: the record corrected -------------------------------------------------------------------
+
+SEEDS_DIR = DBT_PROJECT / "seeds"
+
+
+def seed_rows(name: str, key: str) -> dict[str, dict[str, str]]:
+    with open(SEEDS_DIR / f"{name}.csv", newline="") as fh:
+        return {r[key]: r for r in csv.DictReader(fh)}
+
+
+# event -> (public_date, public_timing, U.S. day 0, Hong Kong day 0), each worked out by hand below
+CORRECTED_DAY_ZERO = {
+    # filed for public inspection Wed 2025-01-15 at 8:45 am ET, before the U.S. open: U.S. day 0 that
+    # day; HKEX had closed at 03:00 ET, so Hong Kong's day 0 is Thu 2025-01-16
+    "bis_2025_01_16_foundry_due_diligence": (
+        "2025-01-15",
+        "before_close",
+        date(2025, 1, 15),
+        date(2025, 1, 16),
+    ),
+    # released by BIS Tue 2026-01-13 (U.S. hours): U.S. Tue 01-13, Hong Kong Wed 01-14
+    "bis_2026_01_15_h200_case_by_case": ("2026-01-13", "unknown", date(2026, 1, 13), date(2026, 1, 14)),
+    # NVIDIA's 8-K filed Tue 2023-10-24: U.S. 10-24, Hong Kong Wed 10-25
+    "nvda_2023_10_23_immediate_effect": ("2023-10-24", "unknown", date(2023, 10, 24), date(2023, 10, 25)),
+    # a Commerce spokesperson confirmed it Wed 2025-05-07: U.S. 05-07, Hong Kong Thu 05-08
+    "bis_2025_05_13_ai_diffusion_rescission": ("2025-05-07", "unknown", date(2025, 5, 7), date(2025, 5, 8)),
+    # NVIDIA's blog late Mon 2025-07-14, after the close: U.S. Tue 07-15; Hong Kong Tue 07-15
+    "nvda_2025_07_14_h20_license_resumption": (
+        "2025-07-14",
+        "after_close",
+        date(2025, 7, 15),
+        date(2025, 7, 15),
+    ),
+    # the President's post Mon night 2025-12-08: U.S. Tue 12-09, Hong Kong Tue 12-09
+    "wh_2025_12_08_h200_approved_customers": (
+        "2025-12-08",
+        "after_close",
+        date(2025, 12, 9),
+        date(2025, 12, 9),
+    ),
+    # the FT's report on Sun 2025-08-10: both markets Mon 08-11
+    "us_2025_08_10_h20_mi308_revenue_share": ("2025-08-10", "unknown", date(2025, 8, 11), date(2025, 8, 11)),
+    # MOFCOM, Beijing morning Thu 2025-10-09 (Asian hours): both markets that day
+    "mofcom_2025_10_09_rare_earth_controls": ("2025-10-09", "unknown", date(2025, 10, 9), date(2025, 10, 9)),
+    # released Fri 2024-03-29, Good Friday: NYSE next trades Mon 04-01; HKEX is closed 03-29 and Easter
+    # Monday 04-01, so Hong Kong's day 0 is Tue 04-02 (both from the fixture's prices)
+    "bis_2024_03_29_corrections_rule": ("2024-03-29", "unknown", date(2024, 4, 1), date(2024, 4, 2)),
+}
+
+
+def test_corrected_events_day_zero_in_the_seed_and_the_mart(warehouse: Path):
+    seed = seed_rows("export_control_events", "event_id")
+    for event_id, (public_date, timing, _, _) in CORRECTED_DAY_ZERO.items():
+        assert (seed[event_id]["public_date"], seed[event_id]["public_timing"]) == (public_date, timing), (
+            event_id
+        )
+    got = {
+        r[0]: r[1:]
+        for r in rows(
+            warehouse,
+            "select event_id, public_date, market_day_zero, hk_market_day_zero from marts.dim_export_control_event "
+            "where event_id in (select unnest(?))",
+            [list(CORRECTED_DAY_ZERO)],
+        )
+    }
+    assert got == {
+        event_id: (date.fromisoformat(public), us_day, hk_day)
+        for event_id, (public, _, us_day, hk_day) in CORRECTED_DAY_ZERO.items()
+    }
+    # the Good Friday rule: both day 0s come from the fixture's trading days, not from weekdays
+    assert rows(
+        warehouse,
+        "select market_day_zero_basis, hk_market_day_zero_basis from marts.dim_export_control_event "
+        "where event_id = 'bis_2024_03_29_corrections_rule'",
+    ) == [("us_prices", "hk_prices")]
+
+
+def test_an_hk_listing_trades_us_hours_news_on_its_next_session(warehouse: Path):
+    # The foundry rule (U.S. hours, Wed 2025-01-15): U and A react that day, H on Thu 2025-01-16
+    got = rows(
+        warehouse,
+        "select entity, day_zero_date from marts.fct_event_study where event_id = 'bis_2025_01_16_foundry_due_diligence' "
+        "and entity_type = 'ticker' and event_window = '[-1,+1]' order by entity",
+    )
+    assert got == [("A", date(2025, 1, 15)), ("H", date(2025, 1, 16)), ("U", date(2025, 1, 15))]
+
+
+def test_compute_access_ratio_is_one_in_the_h100_window_and_in_mid_2023(warehouse: Path):
+    with open(SEEDS_DIR / "accelerator_china_status.csv", newline="") as fh:
+        h100 = [
+            (r["status"], r["valid_from"], r["valid_to"]) for r in csv.DictReader(fh) if r["chip"] == "H100"
+        ]
+    assert h100 == [("exportable", "2022-03-22", "2022-08-26"), ("restricted", "2022-08-26", "")]
+    assert seed_rows("accelerators", "chip")["H100"]["announced_date"] == "2022-03-22"
+    # 2022-06-15: the H100 (989.5 x 16 = 15,832) is the best U.S. chip and, with no licence required
+    # before the letter of 2022-08-26, also the best China could buy: 15,832 / 15,832 = 1.0. On 2022-08-26
+    # it is restricted and the A100 is too, so China's best falls to the V100 (2,000 / 15,832).
+    got = rows(
+        warehouse,
+        "select date, best_us_chip, best_china_chip, compute_access_ratio from marts.fct_compute_access_gap "
+        "where date in ('2022-03-21', '2022-06-15', '2022-08-26', '2023-06-30') order by date",
+    )
+    assert got == [
+        # the day before the H100: A100 (312 x 16 = 4,992) on both sides
+        (date(2022, 3, 21), "A100", "A100", 1.0),
+        (date(2022, 6, 15), "H100", "H100", 1.0),
+        (date(2022, 8, 26), "H100", "V100", pytest.approx(2000 / 15832, rel=1e-12)),
+        (date(2023, 6, 30), "H100", "H800", 1.0),
+    ]
+
+
+def test_ascend_910b_is_above_the_4800_line(warehouse: Path):
+    seed = seed_rows("accelerators", "chip")["Ascend 910B"]
+    # low end of the published 320-376 TFLOPS: 320 x 16 = 5,120 > 4,800 (and > the A100's 4,992)
+    assert float(seed["dense_fp16_tflops"]) == 320 and float(seed["tpp"]) == 320 * 16
+    assert "320-376" in seed["notes"]
+    ((tpp, announced),) = rows(
+        warehouse, "select tpp, announced_date from marts.dim_accelerator where chip = 'Ascend 910B'"
+    )
+    assert tpp == 5120.0 and tpp > 4800 and tpp > 312 * 16
+    assert announced == date(2023, 11, 7)

@@ -31,11 +31,19 @@ def make_sample(tmp_path: Path, files: list[str]) -> None:
         shutil.copy(FIXTURES / "prices" / rel, target)
 
 
+def land_sample(settings, zone: LandingZone) -> list:
+    """What a sample run lands for prices: the bars asset's files, then the events asset's
+    (ingestion/sources/registry.py calls these two)."""
+    return prices.land_bars_sample(settings, zone, LISTINGS) + prices.land_events_sample(
+        settings, zone, LISTINGS
+    )
+
+
 def test_land_sample_lands_each_symbols_documents(tmp_path):
     make_sample(tmp_path, ["eod/MSFT.US.csv", "splits/MSFT.US.json", "div/MSFT.US.json", "eod/0700.HK.csv"])
     settings = settings_for(tmp_path)
     zone = LandingZone(settings.landing_dir)
-    landed = prices.land_sample(settings, zone, LISTINGS)
+    landed = land_sample(settings, zone)
     # 0700.HK has no split or dividend file in this snapshot: its bars alone are landed.
     assert [e.key for e in landed] == ["eod/MSFT.US", "eod/0700.HK", "splits/MSFT.US", "div/MSFT.US"]
     assert all(e.is_sample for e in landed)
@@ -48,7 +56,7 @@ def test_land_sample_without_bars_for_a_listed_symbol_fails(tmp_path):
     make_sample(tmp_path, ["eod/MSFT.US.csv"])
     settings = settings_for(tmp_path)
     with pytest.raises(SourceFetchError, match=r"0700\.HK"):
-        prices.land_sample(settings, LandingZone(settings.landing_dir), LISTINGS)
+        land_sample(settings, LandingZone(settings.landing_dir))
 
 
 def test_eodhd_without_token_fails_before_any_request(tmp_path):
@@ -59,9 +67,8 @@ def test_eodhd_without_token_fails_before_any_request(tmp_path):
         AIGAP_PRICES_BASE_URL="http://127.0.0.1:9",
     )
     zone = LandingZone(settings.landing_dir)
-    for land in (prices.land_live, prices.land_events_live):
-        with pytest.raises(ConfigError, match="AIGAP_PRICES_PROVIDER=eodhd needs an EODHD API token"):
-            land(settings, zone, LISTINGS)
+    with pytest.raises(ConfigError, match="AIGAP_PRICES_PROVIDER=eodhd needs an EODHD API token"):
+        prices.land_events_live(settings, zone, LISTINGS)
     with pytest.raises(ConfigError, match="AIGAP_PRICES_API_TOKEN"):
         prices.land_bars_live(settings, zone, LISTINGS, date(2024, 1, 2), date(2024, 1, 2))
     assert zone.latest("prices") == {}
@@ -93,7 +100,7 @@ def test_yahoo_sample_lands_one_chart_file_as_bars_and_as_events(tmp_path):
     settings = settings_for(tmp_path, AIGAP_PRICES_PROVIDER="yahoo")
     assert settings.is_sample("prices") and settings.prices_provider == "yahoo"
     zone = LandingZone(settings.landing_dir)
-    landed = prices.land_sample(settings, zone, LISTINGS)
+    landed = land_sample(settings, zone)
     assert [e.key for e in landed] == ["chart/MSFT.US", "chart/0700.HK", "events/MSFT.US", "events/0700.HK"]
     assert [e.url for e in landed[:2]] == [
         "sample://prices/chart/MSFT.US.json",

@@ -26,6 +26,7 @@ DAY_2019 = "2019-01-02"  # before the 2018 year-end monthly return (filed 2019-0
 DAY_2025 = "2025-12-01"  # after the 28 November 2025 next-day return (filed that day)
 CLOSE = {DAY_2019: 316.2, DAY_2025: 610.5}
 HKD_PER_USD = {DAY_2019: 7.8305, DAY_2025: 7.7850}
+CNY_PER_USD = {DAY_2019: 6.8680, DAY_2025: 7.1}
 
 FIXTURE_SQL = f"""
 create schema staging;
@@ -60,19 +61,24 @@ insert into intermediate.int_fx_daily values
      date '{DAY_2019}', false),
     (date '{DAY_2025}', 'HKD', {HKD_PER_USD[DAY_2025]}, 1.0 / {HKD_PER_USD[DAY_2025]}, false, 0, 0,
      date '{DAY_2025}', false),
-    (date '{DAY_2025}', 'CNY', 7.1, 1.0 / 7.1, false, 0, 0, date '{DAY_2025}', false);
+    (date '{DAY_2019}', 'CNY', {CNY_PER_USD[DAY_2019]}, 1.0 / {CNY_PER_USD[DAY_2019]}, false, 0, 0,
+     date '{DAY_2019}', false),
+    (date '{DAY_2025}', 'CNY', {CNY_PER_USD[DAY_2025]}, 1.0 / {CNY_PER_USD[DAY_2025]}, false, 0, 0,
+     date '{DAY_2025}', false);
 
 -- Tencent trades its ordinary shares directly and never split in the window
 create table intermediate.int_split_factors (
-    ticker varchar, date date, valid_until date, split_ratio double, cumulative_factor double, is_sample boolean
+    ticker varchar, date date, valid_until date, split_ratio double, cumulative_factor double,
+    share_factor double, is_sample boolean
 );
 insert into intermediate.int_split_factors values
-    ('0700.HK', date '1900-01-01', date '9999-12-31', 1.0, 1.0, false);
+    ('0700.HK', date '1900-01-01', date '9999-12-31', 1.0, 1.0, 1.0, false);
 create table intermediate.int_ads_ratios (
-    ticker varchar, valid_from date, valid_until date, ordinary_shares_per_ads double, source varchar
+    ticker varchar, valid_from date, valid_until date, ordinary_shares_per_ads double,
+    moves_ordinary_shares boolean, ads_only_change boolean, ordinary_share_factor double, source varchar
 );
 insert into intermediate.int_ads_ratios values
-    ('0700.HK', date '1900-01-01', date '9999-12-31', 1.0, 'not an ADS');
+    ('0700.HK', date '1900-01-01', date '9999-12-31', 1.0, false, false, 1.0, 'not an ADS');
 
 -- no SEC filer here
 create table intermediate.int_fundamentals_sec_reported (
@@ -164,8 +170,9 @@ def test_valuation_says_which_inputs_are_secondary(warehouse: Path):
             "where ticker = '0700.HK'",
         )
     )
-    # 2019: an official share count and no Tencent fundamentals published yet
-    assert got[DAY_2019] == (None, False)
+    # 2019-01-02: an official share count; the FY2017 results in force (announced 2018-03-21) are
+    # secondary (press copies of the announcement)
+    assert got[DAY_2019] == ("net_income, operating_income, revenue", True)
     # 2025-12: the share count, and the FY2024 R&D, capex and D&A and the FY2021 cash (latest curated
     # balance) are all secondary; revenue, operating and net profit are official
     assert got[DAY_2025] == ("shares_outstanding, capex, cash, depreciation_amortization, rd_expense", True)
@@ -179,25 +186,67 @@ def test_fundamentals_carry_confidence_and_the_operating_profit_restatement(ware
     )
     assert [(v, str(f), s and str(s), c) for v, f, s, c, _ in versions] == [
         (235_706e6, "2023-03-22", "2024-03-20", "official"),
-        (110_827e6, "2024-03-20", None, "official"),
+        # the restated figure was read on a filing-summary service: secondary (issue 21)
+        (110_827e6, "2024-03-20", None, "secondary"),
     ]
     assert all("4Q2023" in note for *_, note in versions)
     confidences = dict(
         rows(
             warehouse,
-            "select metric, string_agg(distinct source_confidence, ',') from marts.fct_fundamentals "
+            "select metric, string_agg(distinct source_confidence, ',' order by source_confidence) from marts.fct_fundamentals "
             "where ticker = '0700.HK' group by metric",
         )
     )
-    assert confidences["rd_expense"] == "secondary" and confidences["net_income"] == "official"
+    assert confidences["rd_expense"] == "secondary" and confidences["net_income"] == "official,secondary"
 
 
 def test_run_summary_counts_the_secondary_facts_in_use(warehouse: Path):
     from ingestion.publish.summary import secondary_facts_in_use
 
-    # curated secondary rows: R&D FY2019-24 (6), capex FY2024 (1), D&A FY2019-24 (6), cash FY2019-21 (3),
-    # share counts of 2024-10-08, 2025-11-28 and 2025-12-22 (3), FY2025 revenue and operating profit (2)
-    # = 21, none superseded; of the two valuation days only 2025-12-01 uses one
+    # curated secondary rows: R&D FY2019-25 (7), capex FY2024 (1), D&A FY2019-24 (6), cash FY2019-21 (3),
+    # share counts of 2024-10-08, 2025-11-28 and 2025-12-22 (3), FY2025 revenue and operating profit (2),
+    # the four FY2023-era rows read on a filing-summary service (FY2023 revenue, operating and net
+    # profit, FY2022 operating profit restated) (4), FY2017 revenue, operating and net profit (3) = 29
+    # current; the FY2019 revenue of 2020-03-18 (secondary) is superseded by the official comparative
+    # of 2021-03-24 and not counted. Both valuation days use one (2019-01-02: the FY2017 figures).
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert secondary_facts_in_use(con, ["fct_fundamentals", "fct_valuation_daily"]) == (21, 1)
+        assert secondary_facts_in_use(con, ["fct_fundamentals", "fct_valuation_daily"]) == (29, 2)
         assert secondary_facts_in_use(con, ["fct_fundamentals"]) is None
+
+
+def test_tencent_has_earnings_in_force_from_2019_01_02(warehouse: Path):
+    """Issue 21: without FY2018 (announced 2019-03-21) Tencent had no earnings until 2021-03-24."""
+    import csv
+
+    with open(CURATED, newline="") as fh:
+        seed = {
+            (r["metric"], r["fiscal_year"], r["filed_date"]): (int(r["value"]), r["confidence"])
+            for r in csv.DictReader(fh)
+        }
+    # the curated file: FY2017 (announced 2018-03-21, press copies) and FY2018 (announced 2019-03-21,
+    # Tencent's press release) net profit attributable to equity holders
+    assert seed[("net_income", "2017", "2018-03-21")] == (71_510_000_000, "secondary")
+    assert seed[("net_income", "2018", "2019-03-21")] == (78_719_000_000, "official")
+    assert seed[("revenue", "2019", "2020-03-18")] == (377_289_000_000, "secondary")
+    assert seed[("rd_expense", "2025", "2026-03-18")] == (85_747_000_000, "secondary")
+    # the mart: on 2019-01-02 the P/E uses FY2017's 71,510 RMB mn at 6.8680 CNY per USD and the market
+    # cap of 316.2 HKD x 9,522,734,291 shares at 7.8305 HKD per USD
+    market_cap = 316.2 * 9_522_734_291 / 7.8305
+    earnings = 71_510e6 / CNY_PER_USD[DAY_2019]
+    ((pe, net_income_usd),) = rows(
+        warehouse,
+        "select pe_ttm, net_income_ttm_usd from marts.fct_valuation_daily where ticker = '0700.HK' and date = ?",
+        [DAY_2019],
+    )
+    assert net_income_usd == pytest.approx(earnings, rel=1e-12)
+    assert pe == pytest.approx(market_cap / earnings, rel=1e-12)
+    # FY2018 is known from its announcement day, FY2019's profit from the FY2020 comparative
+    got = rows(
+        warehouse,
+        "select fiscal_year, filed_date, source_confidence from marts.fct_fundamentals "
+        "where ticker = '0700.HK' and metric = 'net_income' and fiscal_year in (2018, 2019) order by fiscal_year",
+    )
+    assert [(fy, str(f), c) for fy, f, c in got] == [
+        (2018, "2019-03-21", "official"),
+        (2019, "2021-03-24", "official"),
+    ]

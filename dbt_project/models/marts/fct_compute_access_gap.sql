@@ -9,7 +9,9 @@
   difference.
 
   best_us_chip     highest-TPP non-Chinese accelerator announced by that day, China-market variants
-                   (A800, H800, H20) excluded: what a U.S. buyer could get.
+                   (A800, H800, H20) excluded: what a U.S. buyer could get (GB200, 40,000, from
+                   2024-03-18). The H100 was exportable from its announcement (2022-03-22) until the
+                   letter of 2022-08-26 (seed accelerator_china_status), so the ratio is 1.0 then.
   best_china_chip  highest-TPP accelerator legally exportable to China that day: announced by d and
                    in an accelerator_china_status interval [valid_from, valid_to) containing d with
                    status exportable or compliant_part (no licence needed).
@@ -18,7 +20,8 @@
                    chips stay out of compute_access_ratio; compute_access_ratio_incl_licensable is the
                    ratio if every such licence were granted (an upper bound).
   best_domestic_chip  highest-TPP Chinese-designed accelerator announced by d (kept apart: it is
-                   not an export of a US chip). Ascend 910B is ranked at the low end of its range.
+                   not an export of a US chip). Ascend 910B is ranked at the low end of its published
+                   320-376 TFLOPS (TPP 5,120); Ascend 910C (TPP 12,800, estimate) from 2025-04-21.
   compute_access_ratio = best_china_tpp / best_us_tpp; null when no chip with a confirmed TPP was
                    exportable that day (the seed lists a handful of chips: an empty set there means
                    "none of these", not "none at all", so the ratio is not set to 0).

@@ -162,7 +162,7 @@ quarter_jumps as (
 share_counts as (
     select
         shares.*,
-        split_at_filing.cumulative_factor * coalesce(ads_at_filing.ordinary_shares_per_ads, 1) as basis_factor
+        split_at_filing.share_factor * coalesce(ads_at_filing.ordinary_share_factor, 1) as basis_factor
     from {{ ref('int_shares_outstanding_versions') }} as shares
     left join {{ ref('int_split_factors') }} as split_at_filing
         on

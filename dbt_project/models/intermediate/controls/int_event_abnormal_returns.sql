@@ -4,8 +4,9 @@
   Event time is counted in the listing's own trading days: day 0 is the first trading day of the
   listing on or after the event's market_day_zero (int_export_control_event_days: the first U.S.
   trading day the market could react to the public disclosure, e.g. 2025-04-16 for the H20 letter
-  of 2025-04-09 disclosed after the close of 2025-04-15); for a Hong Kong listing that is the first
-  HK trading day at or after it. Day k is the k-th trading day after day 0. Returns are simple daily returns of
+  of 2025-04-09 disclosed after the close of 2025-04-15); for a Hong Kong (HKD-traded) listing it is
+  the first trading day of the listing on or after the event's hk_market_day_zero (the first Hong
+  Kong session after the public date for news of U.S. hours, since HKEX closes before New York opens). Day k is the k-th trading day after day 0. Returns are simple daily returns of
   adjusted_close (splits and dividends taken out), each over the listing's previous trading day.
 
   Market model, fitted per (event, listing) by OLS over the estimation window
@@ -38,7 +39,8 @@ listings as (
         ticker,
         role,
         basket,
-        benchmark
+        benchmark,
+        trading_currency
     from {{ ref('stg_manual__universe') }}
 ),
 
@@ -49,6 +51,7 @@ companies as (
     select
         companies.ticker,
         companies.basket,
+        companies.trading_currency,
         benchmarks.ticker as benchmark
     from listings as companies
     left join listings as benchmarks
@@ -74,7 +77,8 @@ events as (
     select
         event_id,
         event_date,
-        market_day_zero
+        market_day_zero,
+        hk_market_day_zero
     from {{ ref('int_export_control_event_days') }}
     where market_day_zero is not null
 ),
@@ -93,7 +97,10 @@ day_zero as (
     inner join returns
         on
             companies.ticker = returns.ticker
-            and returns.date >= events.market_day_zero
+            and returns.date >= case
+                when companies.trading_currency = 'HKD' then events.hk_market_day_zero
+                else events.market_day_zero
+            end
     group by all
 ),
 

@@ -11,6 +11,19 @@
                      in the price table. Where the table has no trading day within 7 days of the
                      public date (before its first or after its last day), the next weekday stands in
                      (market_day_zero_basis = 'weekdays', holidays not known).
+  public_in_us_hours  true when the disclosure came during or after U.S. hours: public_timing is
+                     before_close or after_close, or the source is American (authority BIS,
+                     Commerce, White House, company disclosure: U.S. agencies and NVIDIA publish in
+                     U.S. daytime). Chinese measures (MOFCOM, CAC, GACC, PRC authorities) with unknown
+                     timing are taken as public in Asian hours.
+  hk_market_day_zero the first Hong Kong session that could trade on the news. HKEX closes (16:00
+                     HKT = 03:00/04:00 New York) before New York opens, so news public during or
+                     after U.S. hours on day d reaches Hong Kong on its first session after d (the
+                     foundry rule, filed 2025-01-15 at 8:45 am ET: U.S. day 0 2025-01-15, Hong Kong
+                     2025-01-16); news public in Asian hours on d trades there from d. A Hong Kong
+                     trading day is a day with a close of an HKD-traded listing of the universe; the
+                     same 7-day / next-weekday fallback as market_day_zero applies
+                     (hk_market_day_zero_basis = 'hk_prices' or 'weekdays').
   chip_controls_in_force_from  the day the rule's chip thresholds took effect: the effective date of
                      its provision that sets them (seed export_control_provisions; 2022-10-21 for the
                      Oct-2022 rule), else effective_date, else event_date.
@@ -37,15 +50,36 @@ us_days as (
     where listings.trading_currency = 'USD'
 ),
 
-reaction as (
+hk_days as (
+    select distinct prices.date
+    from {{ ref('stg_prices__daily') }} as prices
+    inner join {{ ref('stg_manual__universe') }} as listings
+        on prices.ticker = listings.ticker
+    where listings.trading_currency = 'HKD'
+),
+
+timed as (
     select
         events.*,
+        events.public_timing in ('before_close', 'after_close')
+        or events.authority in ('BIS', 'Commerce', 'White House', 'company disclosure') as public_in_us_hours
+    from events
+),
+
+reaction as (
+    select
+        timed.*,
         -- after the close the first session that can trade on the news is the next one
         case
-            when events.public_timing = 'after_close' then events.public_date + 1
-            else events.public_date
-        end as can_react_from
-    from events
+            when timed.public_timing = 'after_close' then timed.public_date + 1
+            else timed.public_date
+        end as can_react_from,
+        -- Hong Kong has closed before U.S. hours begin: news of U.S. hours trades there the next day
+        case
+            when timed.public_in_us_hours then timed.public_date + 1
+            else timed.public_date
+        end as hk_can_react_from
+    from timed
 ),
 
 next_us_day as (
@@ -55,6 +89,15 @@ next_us_day as (
     from reaction
     asof left join us_days
         on reaction.can_react_from <= us_days.date
+),
+
+next_hk_day as (
+    select
+        reaction.event_id,
+        hk_days.date as next_hk_trading_day
+    from reaction
+    asof left join hk_days
+        on reaction.hk_can_react_from <= hk_days.date
 )
 
 select
@@ -83,6 +126,18 @@ select
         when next_us_day.next_us_trading_day <= reaction.can_react_from + 7 then 'us_prices'
         else 'weekdays'
     end as market_day_zero_basis,
+    reaction.public_in_us_hours,
+    case
+        when next_hk_day.next_hk_trading_day <= reaction.hk_can_react_from + 7
+            then next_hk_day.next_hk_trading_day
+        else
+            reaction.hk_can_react_from
+            + case isodow(reaction.hk_can_react_from) when 6 then 2 when 7 then 1 else 0 end
+    end as hk_market_day_zero,
+    case
+        when next_hk_day.next_hk_trading_day <= reaction.hk_can_react_from + 7 then 'hk_prices'
+        else 'weekdays'
+    end as hk_market_day_zero_basis,
     reaction.authority,
     reaction.kind,
     reaction.title,
@@ -95,5 +150,7 @@ select
 from reaction
 left join next_us_day
     on reaction.event_id = next_us_day.event_id
+left join next_hk_day
+    on reaction.event_id = next_hk_day.event_id
 left join provisions
     on reaction.event_id = provisions.event_id

@@ -1,6 +1,8 @@
 -- Market capitalisation of each company on each of its own trading days (its listing's price rows):
---   unadjusted close × ordinary shares outstanding known that day (restated by splits and ADS ratio
---   changes since the count was FILED) ÷ ordinary shares per traded unit × FX to USD.
+--   unadjusted close × ordinary shares outstanding known that day (restated by splits and by the ADS
+--   ratio changes that subdivided the ordinary shares since the count was FILED; an ADS-only change
+--   such as BIDU's of 2010-05-12 moves neither the count nor, through its ADS split, the split factor)
+--   ÷ ordinary shares per traded unit × FX to USD.
 -- A count is on the basis of its filing date, not of its as_of_date: a filing made after a split
 -- states even its earlier-dated counts on the new basis (Alphabet's 10-Q filed 2022-07-26, after the
 -- 2022-07-18 20:1 split, gives about 13 bn shares at 2022-06-30), so restating from the as_of_date
@@ -50,10 +52,11 @@ with_shares as (
 with_factors as (
     select
         with_shares.*,
-        split_at_day.cumulative_factor as split_factor_at_day,
-        split_at_filing.cumulative_factor as split_factor_at_filing,
+        split_at_day.share_factor as split_factor_at_day,
+        split_at_filing.share_factor as split_factor_at_filing,
         ads_at_day.ordinary_shares_per_ads as ads_ratio,
-        ads_at_filing.ordinary_shares_per_ads as ads_ratio_at_filing,
+        ads_at_day.ordinary_share_factor as ordinary_factor_at_day,
+        ads_at_filing.ordinary_share_factor as ordinary_factor_at_filing,
         fx.units_per_usd as fx_units_per_usd,
         fx.is_filled as fx_is_filled,
         fx.source_date as fx_source_date,
@@ -89,7 +92,7 @@ restated as (
     select
         *,
         {{ restate_shares('shares_reported', 'split_factor_at_day', 'split_factor_at_filing',
-                          'ads_ratio', 'ads_ratio_at_filing') }} as shares_outstanding,
+                          'ordinary_factor_at_day', 'ordinary_factor_at_filing') }} as shares_outstanding,
         {{ units_per_usd('trading_currency', 'fx_units_per_usd') }} as trading_units_per_usd
     from with_factors
 ),
@@ -113,7 +116,7 @@ select
     shares_filed_date,
     shares_accession_number,
     split_factor_at_day / split_factor_at_filing as shares_split_factor,
-    ads_ratio / ads_ratio_at_filing as shares_ads_factor,
+    ordinary_factor_at_day / ordinary_factor_at_filing as shares_ads_factor,
     shares_outstanding,
     market_cap_local,
     trading_units_per_usd as fx_units_per_usd,
