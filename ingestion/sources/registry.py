@@ -26,7 +26,7 @@ from ingestion.config import Settings
 from ingestion.errors import SourceUnreachable
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import LoadReport, Parser, load_landed, load_window
-from ingestion.sources import federal_register, fx, manual, prices, sec, sec_bulk
+from ingestion.sources import federal_register, fx, hkex, prices, sec, sec_bulk
 from ingestion.universe import UNIVERSE_SOURCE, Listing, land_universe, parse_universe_file
 
 log = logging.getLogger(__name__)
@@ -182,11 +182,11 @@ SOURCES: dict[str, Source] = {
             land_sample=_whole(land_universe), land_live=_whole(land_universe), parse=parse_universe_file,
         ),
         Source(
-            name="hkex", folder=manual.SOURCE, group="reference",
+            name=hkex.SOURCE, folder=hkex.SOURCE, group="reference",
             description="Curated figures of issuers that do not file with the SEC (Tencent, from its HKEX "
             "reports), each row with its source; the sample's synthetic file when filings are in sample mode.",
-            raw_tables=tuple(manual.RAW_TABLES), follows="filings",
-            land_sample=_whole(manual.land_sample), land_live=_whole(manual.land_live), parse=manual.parse,
+            raw_tables=tuple(hkex.RAW_TABLES), follows="filings",
+            land_sample=_whole(hkex.land_sample), land_live=_whole(hkex.land_live), parse=hkex.parse,
         ),
         Source(
             name=sec.SOURCE, folder=sec.SOURCE, group="filings",

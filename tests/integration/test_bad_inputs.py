@@ -34,7 +34,7 @@ from ingestion.config import REPO_ROOT, load_settings
 from ingestion.errors import SourceFetchError
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import load_landed, load_window
-from ingestion.sources import federal_register, fx, manual, prices, sec
+from ingestion.sources import federal_register, fx, hkex, prices, sec
 from ingestion.sources.registry import SOURCES
 from ingestion.universe import (
     UNIVERSE_KEY,
@@ -52,7 +52,7 @@ DBT = REPO_ROOT / "dbt_project"
 FETCHED = "2024-06-28T12:00:00+00:00"
 RUN = "run-bad-inputs"
 MSFT_CIK = "0000789019"
-UNIVERSE_SMALL = (FIXTURES / "manual" / "universe_small.csv").read_bytes()  # MSFT.US (CIK 789019), 0700.HK
+UNIVERSE_SMALL = (FIXTURES / "universe" / "universe_small.csv").read_bytes()  # MSFT.US (CIK 789019), 0700.HK
 MSFT_FACTS = (FIXTURES / "sec" / "companyfacts" / f"CIK{MSFT_CIK}.json").read_bytes()
 MSFT_EOD = (FIXTURES / "prices" / "eod" / "MSFT.US.csv").read_bytes()  # 3 good bars, 2023-01-03..05
 HK_EOD = (FIXTURES / "prices" / "eod" / "0700.HK.csv").read_bytes()  # 2 good bars
@@ -65,7 +65,7 @@ SUFFIX = {
     "prices": ".csv",
     "fx": ".csv",
     "fedreg": ".json",
-    "manual": ".csv",
+    "hkex": ".csv",
     "universe": ".csv",
 }
 # The universe as a loadable source (ingestion.sources.registry holds the same parts).
@@ -553,8 +553,8 @@ def test_restatement_that_changes_sign_is_kept_and_flagged(bad_facts):
 
 def test_hkex_figures_missing_currency_reversed_unknown_or_in_the_wrong_unit_are_quarantined(home):
     home.land_universe()
-    entry = home.land("manual", "hkex/tencent_annual", (BAD / "manual" / "hkex_bad_rows.csv").read_bytes())
-    report = home.load(manual)
+    entry = home.land("hkex", "hkex/tencent_annual", (BAD / "hkex" / "hkex_bad_rows.csv").read_bytes())
+    report = home.load(hkex)
     reasons = [r for *_, r in home.quarantined("hkex_fundamentals")]
     assert reasons == [
         "cash reported in shares",
@@ -713,7 +713,7 @@ def test_500_that_never_recovers_ends_in_a_clear_error_and_raw_keeps_what_it_had
 
 def test_universe_with_an_sql_fragment_as_ticker_is_refused_never_executed(home):
     home.land_universe()
-    sql_universe = FIXTURES / "manual" / "universe_sql_ticker.csv"
+    sql_universe = FIXTURES / "universe" / "universe_sql_ticker.csv"
     hostile = home.land_universe(sql_universe.read_bytes(), path=sql_universe, load=False)
     report = home.load(UNIVERSE)
     reason = assert_file_refused(
@@ -728,7 +728,7 @@ def test_universe_with_an_sql_fragment_as_ticker_is_refused_never_executed(home)
 
 
 def test_universe_with_a_path_as_ticker_is_refused_before_any_other_source_lands(tmp_path):
-    path_universe = FIXTURES / "manual" / "universe_path_ticker.csv"
+    path_universe = FIXTURES / "universe" / "universe_path_ticker.csv"
     settings = load_settings(
         {
             "AIGAP_HOME": str(tmp_path / "home"),

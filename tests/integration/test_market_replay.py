@@ -23,7 +23,7 @@ from ingestion.universe import read_universe
 from tests.support.replay_server import RecordedRequest, ReplayServer, Reply, conditional
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-LISTINGS = read_universe(FIXTURES / "manual" / "universe_small.csv")  # MSFT.US, 0700.HK
+LISTINGS = read_universe(FIXTURES / "universe" / "universe_small.csv")  # MSFT.US, 0700.HK
 TOKEN = "test-token-5f3a9c"
 CSV = {"Content-Type": "text/csv"}
 JSON = {"Content-Type": "application/json"}

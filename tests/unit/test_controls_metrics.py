@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 SEEDS = "export_control_events export_control_provisions accelerators accelerator_china_status"
 MODELS = (
-    "int_export_control_event_days dim_export_control_event int_accelerator_china_status dim_accelerator "
+    "int_company_listings int_export_control_event_days dim_export_control_event int_accelerator_china_status dim_accelerator "
     "fct_compute_access_gap int_event_abnormal_returns fct_event_study"
 )
 
@@ -49,22 +49,28 @@ def price_rows() -> list[tuple]:
         + weekdays(date(2025, 4, 7), date(2025, 4, 25))
         + weekdays(date(2026, 1, 12), LAST_DAY)
     )
-    for ticker, closed in (("U", US_CLOSED), ("A", US_CLOSED), ("SPY", US_CLOSED), ("KWEB", US_CLOSED)):
-        rows += [(ticker, d, 100.0 + i % 3, True) for i, d in enumerate(windows) if d not in closed]
-    for ticker in ("H", "HSI"):
-        rows += [(ticker, d, 50.0 + i % 2, True) for i, d in enumerate(windows) if d not in HK_CLOSED]
+    # keyed by the provider's symbol, as stg_prices__daily is (the fixture universe maps U.US to U ...)
+    for symbol, closed in (
+        ("U.US", US_CLOSED),
+        ("A.US", US_CLOSED),
+        ("SPY.US", US_CLOSED),
+        ("KWEB.US", US_CLOSED),
+    ):
+        rows += [(symbol, d, 100.0 + i % 3, True) for i, d in enumerate(windows) if d not in closed]
+    for symbol in ("H.HK", "HSI.HK"):
+        rows += [(symbol, d, 50.0 + i % 2, True) for i, d in enumerate(windows) if d not in HK_CLOSED]
     return rows
 
 
 FIXTURE_SQL = """
 create schema staging;
-create table staging.stg_manual__universe (
+create table staging.stg_universe__listings (
     ticker varchar, name varchar, role varchar, basket varchar, country varchar, cik varchar,
     exchange varchar, trading_currency varchar, reporting_currency varchar, fiscal_year_end_month integer,
     price_symbol varchar, filer varchar, benchmark varchar, source_file varchar, is_sample boolean,
     loaded_at timestamptz
 );
-insert into staging.stg_manual__universe values
+insert into staging.stg_universe__listings values
     ('U', 'U Corp', 'company', 'US', 'US', '0000000001', 'NASDAQ', 'USD', 'USD', 12, 'U.US', 'sec', 'SPY',
      'fixture.csv', true, now()),
     ('A', 'A ADS', 'company', 'CN', 'CN', '0000000002', 'NYSE', 'USD', 'CNY', 12, 'A.US', 'sec', 'KWEB',
@@ -77,7 +83,7 @@ insert into staging.stg_manual__universe values
      null, null, 'fixture.csv', true, now()),
     ('HSI', 'HK index fund', 'benchmark', 'CN', 'HK', null, 'HKEX', 'HKD', 'HKD', null, 'HSI.HK', null, null,
      'fixture.csv', true, now());
-create table staging.stg_prices__daily (ticker varchar, date date, adjusted_close double, is_sample boolean);
+create table staging.stg_prices__daily (price_symbol varchar, date date, adjusted_close double, is_sample boolean);
 """
 
 
@@ -242,7 +248,7 @@ def test_domestic_chip_is_ranked_and_h200_is_licensable_but_outside_the_ratio(wa
 def test_a_company_without_a_listed_benchmark_is_named(warehouse: Path, tmp_path: Path):
     home = warehouse.parent
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("update staging.stg_manual__universe set benchmark = 'NOPE' where ticker = 'A'")
+        con.execute("update staging.stg_universe__listings set benchmark = 'NOPE' where ticker = 'A'")
     try:
         run = dbt(home, "test", "--select", "event_study_company_names_a_benchmark")
         assert run.returncode != 0, run.stdout[-2000:]
@@ -251,7 +257,7 @@ def test_a_company_without_a_listed_benchmark_is_named(warehouse: Path, tmp_path
         ) == [("A", "names NOPE, which is not a benchmark row of the universe", "fixture.csv")]
     finally:
         with duckdb.connect(str(warehouse)) as con:
-            con.execute("update staging.stg_manual__universe set benchmark = 'KWEB' where ticker = 'A'")
+            con.execute("update staging.stg_universe__listings set benchmark = 'KWEB' where ticker = 'A'")
 
 
 # --- issue 21: the record corrected -------------------------------------------------------------------

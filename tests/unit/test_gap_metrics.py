@@ -25,15 +25,15 @@ create schema staging;
 create schema intermediate;
 create schema marts;
 
-create table staging.stg_manual__universe (
+create table staging.stg_universe__listings (
     ticker varchar, name varchar, role varchar, basket varchar, country varchar, cik varchar,
     exchange varchar, trading_currency varchar, reporting_currency varchar, fiscal_year_end_month integer,
-    price_symbol varchar, filer varchar, source_file varchar, is_sample boolean, loaded_at timestamptz
+    price_symbol varchar, filer varchar, benchmark varchar, source_file varchar, is_sample boolean, loaded_at timestamptz
 );
-insert into staging.stg_manual__universe values
-    ('C', 'C Holdings', 'company', 'CN', 'CN', '0000000001', 'NYSE', 'USD', 'CNY', 12, 'C.US', 'sec',
+insert into staging.stg_universe__listings values
+    ('C', 'C Holdings', 'company', 'CN', 'CN', '0000000001', 'NYSE', 'USD', 'CNY', 12, 'C.US', 'sec', 'SPY',
      'fixture', true, now()),
-    ('SPY', 'An index fund', 'benchmark', 'US', 'US', null, 'NYSE Arca', 'USD', 'USD', null, 'SPY.US', null,
+    ('SPY', 'An index fund', 'benchmark', 'US', 'US', null, 'NYSE Arca', 'USD', 'USD', null, 'SPY.US', null, null,
      'fixture', true, now());
 
 -- market caps are given in USD: 500 on the base date, 700 later
@@ -111,11 +111,12 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = home / "aigap.duckdb"  # profiles.yml: $AIGAP_HOME/aigap.duckdb, database "aigap"
     with duckdb.connect(str(db)) as con:
         con.execute(FIXTURE_SQL)
+    dbt_ok(home, "seed", "--select", "concept_map")  # the one list of metrics (fct_valuation_daily)
     dbt_ok(
         home,
         "run",
         "--select",
-        "dim_company fct_valuation_daily fct_return_on_research fct_growth_vs_utility "
+        "dim_company int_company_listings fct_valuation_daily fct_return_on_research fct_growth_vs_utility "
         "rpt_ev_to_rd rpt_return_on_research rpt_growth_vs_utility",
     )
     return db

@@ -15,7 +15,7 @@ from ingestion.sources import prices
 from ingestion.universe import read_universe
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-LISTINGS = read_universe(FIXTURES / "manual" / "universe_small.csv")  # MSFT.US, 0700.HK
+LISTINGS = read_universe(FIXTURES / "universe" / "universe_small.csv")  # MSFT.US, 0700.HK
 
 
 def settings_for(tmp_path: Path, **env: str):

@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from ingestion.sources import manual
+from ingestion.sources import hkex
 from tests.support.dbt_cli import dbt_ok
 
 pytestmark = pytest.mark.slow
@@ -32,24 +32,24 @@ FIXTURE_SQL = f"""
 create schema staging;
 create schema intermediate;
 
-create table staging.stg_manual__universe (
+create table staging.stg_universe__listings (
     ticker varchar, name varchar, role varchar, basket varchar, country varchar, cik varchar,
     exchange varchar, trading_currency varchar, reporting_currency varchar, fiscal_year_end_month integer,
-    price_symbol varchar, filer varchar, source_file varchar, is_sample boolean, loaded_at timestamptz
+    price_symbol varchar, filer varchar, benchmark varchar, source_file varchar, is_sample boolean, loaded_at timestamptz
 );
-insert into staging.stg_manual__universe values
+insert into staging.stg_universe__listings values
     ('0700.HK', 'Tencent Holdings', 'company', 'CN', 'CN', null, 'HKEX', 'HKD', 'CNY', 12, '0700.HK', 'hkex',
-     'fixture', false, now());
+     '2800.HK', 'fixture', false, now());
 
 create table staging.stg_prices__daily (
-    ticker varchar, price_symbol varchar, date date, open double, high double, low double, close double,
+    price_symbol varchar, date date, open double, high double, low double, close double,
     adjusted_close double, volume double, source_key varchar, source_file varchar, sha256 varchar,
     fetched_at timestamptz, is_sample boolean, loaded_at timestamptz
 );
 insert into staging.stg_prices__daily values
-    ('0700.HK', '0700.HK', date '{DAY_2019}', null, null, null, {CLOSE[DAY_2019]}, null, null, 'k', 'fixture', 's',
+    ('0700.HK', date '{DAY_2019}', null, null, null, {CLOSE[DAY_2019]}, null, null, 'k', 'fixture', 's',
      now(), false, now()),
-    ('0700.HK', '0700.HK', date '{DAY_2025}', null, null, null, {CLOSE[DAY_2025]}, null, null, 'k', 'fixture', 's',
+    ('0700.HK', date '{DAY_2025}', null, null, null, {CLOSE[DAY_2025]}, null, null, 'k', 'fixture', 's',
      now(), false, now());
 
 create table intermediate.int_fx_daily (
@@ -90,7 +90,7 @@ create table intermediate.int_fundamentals_sec_reported (
 """
 
 MODELS = (
-    "stg_hkex__fundamentals int_fundamentals_reported int_fundamentals_derived_quarters "
+    "int_company_listings stg_hkex__fundamentals int_fundamentals_reported int_fundamentals_derived_quarters "
     "int_fundamentals_versions int_shares_outstanding_versions int_shares_in_force int_market_cap_daily "
     "int_fundamentals_ttm int_balance_sheet_versions int_fundamentals_in_force fct_fundamentals "
     "fct_valuation_daily"
@@ -99,7 +99,7 @@ MODELS = (
 
 def curated_raw_table() -> pa.Table:
     """The curated file as the parser reads it, with the lineage columns the loader adds."""
-    data = manual.parse_hkex_csv(CURATED.read_bytes(), str(CURATED))
+    data = hkex.parse_hkex_csv(CURATED.read_bytes(), str(CURATED))
     n = data.num_rows
     now = datetime.now(UTC)
     for name, value in (
@@ -130,6 +130,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "create table marts.fct_fundamentals_anomalies (ticker varchar, metric varchar, fiscal_year integer, "
             "fiscal_period varchar, period_end date, anomaly varchar, detail varchar, is_sample boolean)"
         )
+    dbt_ok(home, "seed", "--select", "concept_map")  # the one list of metrics (fct_valuation_daily)
     dbt_ok(home, "run", "--select", MODELS)
     return db
 

@@ -11,5 +11,5 @@ select
     fiscal_year_end_month,
     price_symbol,
     filer
-from {{ ref('stg_manual__universe') }}
+from {{ ref('stg_universe__listings') }}
 where role = 'company'

@@ -148,8 +148,8 @@ benchmarks as (
         listings.ticker as benchmark_ticker,
         prices.adjusted_close
     from {{ ref('stg_prices__daily') }} as prices
-    inner join {{ ref('stg_manual__universe') }} as listings
-        on prices.ticker = listings.ticker
+    inner join {{ ref('int_company_listings') }} as listings
+        on prices.price_symbol = listings.price_symbol
     where
         listings.role = 'benchmark'
         and prices.adjusted_close is not null

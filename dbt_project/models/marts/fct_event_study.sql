@@ -36,7 +36,7 @@ members as (
     select
         basket,
         count(*) as n_members
-    from {{ ref('stg_manual__universe') }}
+    from {{ ref('int_company_listings') }}
     where role = 'company'
     group by basket
 ),

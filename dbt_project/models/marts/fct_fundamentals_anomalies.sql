@@ -204,7 +204,7 @@ share_jumps as (
         || ' before, on the same split basis' as detail,
         share_counts_in_order.is_sample
     from share_counts_in_order
-    inner join {{ ref('stg_manual__universe') }} as companies
+    inner join {{ ref('int_company_listings') }} as companies
         on companies.ticker = share_counts_in_order.ticker
     where
         share_counts_in_order.previous_restated > 0

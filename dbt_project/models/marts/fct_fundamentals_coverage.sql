@@ -12,15 +12,13 @@ companies as (
     select
         ticker,
         fiscal_year_end_month
-    from {{ ref('stg_manual__universe') }}
+    from {{ ref('int_company_listings') }}
     where role = 'company'
 ),
 
 core_metrics as (
-    select unnest([
-        'revenue', 'rd_expense', 'operating_income', 'net_income', 'capex', 'depreciation_amortization',
-        'cash', 'short_term_investments', 'total_debt', 'shares_outstanding'
-    ]) as metric
+    -- the concept map is the one list of metrics
+    select distinct metric from {{ ref('concept_map') }}
 ),
 
 current_versions as (

@@ -11,15 +11,15 @@ companies as (
         ticker,
         basket,
         reporting_currency
-    from {{ ref('stg_manual__universe') }}
+    from {{ ref('int_company_listings') }}
     where role = 'company'
 ),
 
 metrics as (
-    select unnest([
-        'revenue', 'rd_expense', 'net_income', 'operating_income', 'capex', 'depreciation_amortization',
-        'cash', 'short_term_investments', 'total_debt'
-    ]) as metric
+    -- every flow and balance metric of the concept map (the one list of metrics); not share counts
+    select distinct metric
+    from {{ ref('concept_map') }}
+    where metric in {{ flow_metrics_sql() }} or metric in {{ balance_metrics_sql() }}
 ),
 
 wanted as (

@@ -7,7 +7,7 @@
 with
 
 listings as (
-    select * from {{ ref('stg_manual__universe') }}
+    select * from {{ ref('stg_universe__listings') }}
 )
 
 select

@@ -13,11 +13,13 @@ with fundamentals as (
 
 filings as (
     select
-        ticker,
-        accession_number,
-        form,
-        filed_date
-    from {{ ref('stg_sec__filings') }}
+        listings.ticker,
+        filings.accession_number,
+        filings.form,
+        filings.filed_date
+    from {{ ref('stg_sec__filings') }} as filings
+    left join {{ ref('int_company_listings') }} as listings
+        on filings.cik = listings.cik
 )
 
 select

@@ -15,9 +15,11 @@ valuations as (
         valuations.market_cap_usd,
         prices.adjusted_close * valuations.fx_usd_per_unit as close_usd
     from {{ ref('fct_valuation_daily') }} as valuations
+    inner join {{ ref('int_company_listings') }} as listings
+        on valuations.ticker = listings.ticker
     inner join {{ ref('stg_prices__daily') }} as prices
         on
-            valuations.ticker = prices.ticker
+            listings.price_symbol = prices.price_symbol
             and valuations.date = prices.date
     where valuations.market_cap_usd is not null
 ),

@@ -4,11 +4,11 @@ with
 
 company_trading_days as (
     select
-        prices.ticker,
+        listings.ticker,
         prices.date
     from {{ ref('stg_prices__daily') }} as prices
-    inner join {{ ref('stg_manual__universe') }} as listings
-        on prices.ticker = listings.ticker
+    inner join {{ ref('int_company_listings') }} as listings
+        on prices.price_symbol = listings.price_symbol
     where
         listings.role = 'company'
         and prices.close is not null

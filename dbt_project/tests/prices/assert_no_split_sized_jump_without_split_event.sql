@@ -6,11 +6,11 @@ with
 
 bars as (
     select
-        ticker,
+        price_symbol,
         date,
         close,
-        lag(close) over (partition by ticker order by date) as previous_close,
-        lag(date) over (partition by ticker order by date) as previous_date
+        lag(close) over (partition by price_symbol order by date) as previous_close,
+        lag(date) over (partition by price_symbol order by date) as previous_date
     from {{ ref('stg_prices__daily') }}
 ),
 
@@ -20,7 +20,7 @@ ratios as (
 
 jumps as (
     select
-        bars.ticker,
+        bars.price_symbol,
         bars.previous_date,
         bars.date,
         bars.previous_close,
@@ -37,7 +37,7 @@ jumps as (
 
 split_days as (
     select
-        ticker,
+        price_symbol,
         date
     from {{ ref('stg_prices__events') }}
     where kind = 'split'
@@ -47,7 +47,7 @@ select jumps.*
 from jumps
 left join split_days
     on
-        jumps.ticker = split_days.ticker
+        jumps.price_symbol = split_days.price_symbol
         and split_days.date > jumps.previous_date
         and split_days.date <= jumps.date
-where split_days.ticker is null
+where split_days.price_symbol is null

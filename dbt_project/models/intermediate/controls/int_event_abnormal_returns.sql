@@ -40,8 +40,9 @@ listings as (
         role,
         basket,
         benchmark,
-        trading_currency
-    from {{ ref('stg_manual__universe') }}
+        trading_currency,
+        price_symbol
+    from {{ ref('int_company_listings') }}
 ),
 
 companies as (
@@ -63,14 +64,15 @@ companies as (
 
 returns as (
     select
-        ticker,
-        date,
-        is_sample,
+        listings.ticker,
+        prices.date,
+        prices.is_sample,
         row_number() over listing_days as trading_day_index,
-        adjusted_close / lag(adjusted_close) over listing_days - 1 as daily_return
-    from {{ ref('stg_prices__daily') }}
-    where ticker is not null
-    window listing_days as (partition by ticker order by date)
+        prices.adjusted_close / lag(prices.adjusted_close) over listing_days - 1 as daily_return
+    from {{ ref('stg_prices__daily') }} as prices
+    inner join listings
+        on prices.price_symbol = listings.price_symbol
+    window listing_days as (partition by listings.ticker order by prices.date)
 ),
 
 events as (

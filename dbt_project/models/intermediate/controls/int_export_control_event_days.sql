@@ -45,16 +45,16 @@ provisions as (
 us_days as (
     select distinct prices.date
     from {{ ref('stg_prices__daily') }} as prices
-    inner join {{ ref('stg_manual__universe') }} as listings
-        on prices.ticker = listings.ticker
+    inner join {{ ref('int_company_listings') }} as listings
+        on prices.price_symbol = listings.price_symbol
     where listings.trading_currency = 'USD'
 ),
 
 hk_days as (
     select distinct prices.date
     from {{ ref('stg_prices__daily') }} as prices
-    inner join {{ ref('stg_manual__universe') }} as listings
-        on prices.ticker = listings.ticker
+    inner join {{ ref('int_company_listings') }} as listings
+        on prices.price_symbol = listings.price_symbol
     where listings.trading_currency = 'HKD'
 ),
 

@@ -17,7 +17,7 @@ hkex_figures as (
         {{ fiscal_quarter_of('hkex.period_end', 'companies.fiscal_year_end_month') }} as end_quarter,
         {{ is_fiscal_quarter_end('hkex.period_end', 'companies.fiscal_year_end_month') }} as ends_on_quarter_end
     from {{ ref('stg_hkex__fundamentals') }} as hkex
-    inner join {{ ref('stg_manual__universe') }} as companies
+    inner join {{ ref('int_company_listings') }} as companies
         on companies.ticker = hkex.ticker
 ),
 

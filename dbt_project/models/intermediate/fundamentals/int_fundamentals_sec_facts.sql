@@ -1,22 +1,32 @@
 -- SEC companyfacts facts that feed a fundamental metric (through the concept_map seed), each placed in
 -- the fiscal period its DATES fall in. The filing's own fy/fp are not used: a 10-K's prior-year
 -- comparatives carry the new filing's fy.
-with facts as (
+with sec_facts as (
     select * from {{ ref('stg_sec__companyfacts') }}
-    where ticker is not null
     union all by name
     -- company extension concepts (amzn:...) exist only in each filing's own XBRL instance (issue 10)
     select * exclude (decimals, context_id, is_extension) from {{ ref('stg_sec__instance_facts') }}
-    where ticker is not null and is_extension and filed_date is not null
+    where is_extension and filed_date is not null
 ),
 
 companies as (
     select
         ticker,
+        cik,
         fiscal_year_end_month,
         reporting_currency
-    from {{ ref('stg_manual__universe') }}
+    from {{ ref('int_company_listings') }}
     where role = 'company'
+),
+
+facts as (
+    -- the company of each fact, by CIK
+    select
+        companies.ticker,
+        sec_facts.*
+    from sec_facts
+    inner join companies
+        on sec_facts.cik = companies.cik
 ),
 
 concept_map as (

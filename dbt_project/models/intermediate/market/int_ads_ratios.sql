@@ -21,7 +21,7 @@ seeded as (
 ),
 
 listings as (
-    select ticker from {{ ref('stg_manual__universe') }}
+    select ticker from {{ ref('int_company_listings') }}
 ),
 
 ordinary_listings as (

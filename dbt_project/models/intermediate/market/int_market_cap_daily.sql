@@ -13,14 +13,15 @@ with
 companies as (
     select
         ticker,
+        price_symbol,
         trading_currency
-    from {{ ref('stg_manual__universe') }}
+    from {{ ref('int_company_listings') }}
     where role = 'company'
 ),
 
 prices as (
     select
-        prices.ticker,
+        companies.ticker,
         prices.date,
         prices.close,
         companies.trading_currency,
@@ -28,7 +29,7 @@ prices as (
         prices.is_sample
     from {{ ref('stg_prices__daily') }} as prices
     inner join companies
-        on prices.ticker = companies.ticker
+        on prices.price_symbol = companies.price_symbol
     where prices.close is not null
 ),
 

@@ -9,21 +9,26 @@
 -- restated by share_factor (int_market_cap_daily), prices by cumulative_factor.
 with
 
-splits as (
+listings as (
     select
         ticker,
-        date,
-        -- two events on one day would be the provider repeating itself or a combined action:
-        -- their product is the day's ratio
-        product(split_ratio) as split_ratio,
-        bool_or(is_sample) as is_sample
-    from {{ ref('stg_prices__events') }}
-    where kind = 'split'
-    group by ticker, date
+        price_symbol
+    from {{ ref('int_company_listings') }}
 ),
 
-listings as (
-    select ticker from {{ ref('stg_manual__universe') }}
+splits as (
+    select
+        listings.ticker,
+        events.date,
+        -- two events on one day would be the provider repeating itself or a combined action:
+        -- their product is the day's ratio
+        product(events.split_ratio) as split_ratio,
+        bool_or(events.is_sample) as is_sample
+    from {{ ref('stg_prices__events') }} as events
+    inner join listings
+        on events.price_symbol = listings.price_symbol
+    where events.kind = 'split'
+    group by listings.ticker, events.date
 ),
 
 base_rows as (

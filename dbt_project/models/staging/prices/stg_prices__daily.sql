@@ -1,5 +1,5 @@
--- Daily bars per listing, keyed by the universe ticker, every one on the unadjusted basis: `close` is
--- the close as traded that day, the only price that may be multiplied by a share count.
+-- Daily bars per provider symbol (int_company_listings names its ticker), every one on the unadjusted
+-- basis: `close` is the close as traded that day, the only price that may be multiplied by a share count.
 -- Providers deliver two bases (raw.prices_daily.close_basis), normalised here and nowhere else:
 --   unadjusted      EODHD: as delivered;
 --   split_adjusted  Yahoo: divided by every split up to the moment of the fetch, so multiplied back by
@@ -36,13 +36,6 @@ factors as (
     group by prices.symbol, prices.date
 ),
 
-listings as (
-    select
-        ticker,
-        price_symbol
-    from {{ ref('stg_manual__universe') }}
-),
-
 normalised as (
     select
         prices.*,
@@ -56,9 +49,6 @@ normalised as (
 )
 
 select
-    -- left join: a symbol missing from the universe keeps its rows with a null ticker, which the
-    -- not_null test reports instead of the rows vanishing
-    listings.ticker,
     normalised.symbol as price_symbol,
     normalised.date,
     normalised.open * normalised.to_unadjusted as open,
@@ -77,5 +67,3 @@ select
     normalised.is_sample,
     normalised.loaded_at
 from normalised
-left join listings
-    on normalised.symbol = listings.price_symbol

@@ -7,17 +7,9 @@ events as (
     -- events, and the newest fetch is kept
     select * from {{ source('raw', 'price_events') }}
     qualify row_number() over (partition by symbol, date, kind order by fetched_at desc, source_key) = 1
-),
-
-listings as (
-    select
-        ticker,
-        price_symbol
-    from {{ ref('stg_manual__universe') }}
 )
 
 select
-    listings.ticker,
     events.symbol as price_symbol,
     events.date,
     events.kind,
@@ -32,5 +24,3 @@ select
     events.is_sample,
     events.loaded_at
 from events
-left join listings
-    on events.symbol = listings.price_symbol

@@ -1,20 +1,11 @@
--- One row per SEC XBRL companyfacts fact, typed, with the company's ticker.
+-- One row per SEC XBRL companyfacts fact, typed (int_company_listings names the company of a CIK).
 -- fiscal_year / fiscal_period of the raw table are the FILING's fy/fp (a 10-K's prior-year comparatives
 -- carry the new filing's fy), so they are renamed filing_* here; periods are derived from dates downstream.
 with source as (
     select * from {{ source('raw', 'sec_companyfacts') }}
-),
-
-companies as (
-    select
-        ticker,
-        cik
-    from {{ ref('stg_manual__universe') }}
-    where cik is not null
 )
 
 select
-    companies.ticker,
     lpad(trim(source.cik), 10, '0') as cik,
     source.entity_name,
     source.taxonomy,
@@ -36,6 +27,3 @@ select
     source.is_sample,
     source.loaded_at
 from source
--- left join: a CIK missing from the universe keeps a null ticker and fails the not_null test
-left join companies
-    on companies.cik = lpad(trim(source.cik), 10, '0')

@@ -1,18 +1,10 @@
--- One row per filing listed in an SEC submissions document, typed, with the company's ticker.
+-- One row per filing listed in an SEC submissions document, typed (int_company_listings names the
+-- company of a CIK).
 with source as (
     select * from {{ source('raw', 'sec_filings') }}
-),
-
-companies as (
-    select
-        ticker,
-        cik
-    from {{ ref('stg_manual__universe') }}
-    where cik is not null
 )
 
 select
-    companies.ticker,
     lpad(trim(source.cik), 10, '0') as cik,
     source.entity_name,
     source.accession_number,
@@ -29,5 +21,3 @@ select
     source.is_sample,
     source.loaded_at
 from source
-left join companies
-    on companies.cik = lpad(trim(source.cik), 10, '0')

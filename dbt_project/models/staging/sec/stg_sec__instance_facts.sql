@@ -1,17 +1,9 @@
 -- One row per NON-dimensional numeric fact of a filing's own XBRL instance (EDGAR archive), typed, with
--- the company's ticker, and the filing's form and filed date from its submissions listing (an instance
+-- the filing's form and filed date from its submissions listing (an instance
 -- does not say when it was filed). Same columns as stg_sec__companyfacts, so the two can be unioned,
 -- plus decimals, context_id and is_extension. Dimensional facts never reach raw (the parser skips them).
 with source as (
     select * from {{ source('raw', 'sec_instance_facts') }}
-),
-
-companies as (
-    select
-        ticker,
-        cik
-    from {{ ref('stg_manual__universe') }}
-    where cik is not null
 ),
 
 filings as (
@@ -27,7 +19,6 @@ filings as (
 )
 
 select
-    companies.ticker,
     lpad(trim(source.cik), 10, '0') as cik,
     filings.entity_name,
     source.taxonomy,
@@ -54,8 +45,6 @@ select
     -- a company's own concept (amzn:...), never in companyfacts; standard taxonomies are there already
     source.taxonomy not in ('us-gaap', 'dei', 'srt', 'ifrs-full') as is_extension
 from source
-left join companies
-    on companies.cik = lpad(trim(source.cik), 10, '0')
 left join filings
     on
         filings.cik = lpad(trim(source.cik), 10, '0')

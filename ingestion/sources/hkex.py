@@ -1,4 +1,11 @@
-"""Figures kept by hand: the annual figures of issuers that do not file with the SEC.
+"""The hkex source: curated annual figures of issuers that file in Hong Kong, not with the SEC.
+
+Source id, landing folder (``landing/hkex/``), this module and the dbt staging prefix
+(``stg_hkex__``) share one name. Until 2026-12 the folder was ``landing/manual/`` (module
+``manual.py``): files landed there stay as they were (landing is append-only), and since this source
+lands on every run (from the curated file or the sample), an older warehouse re-lands it into
+``landing/hkex/`` on its next run. The landing key is unchanged, so those rows replace the raw rows
+of the old folder instead of adding to them.
 
 Landed in every mode, so raw always shows which HKEX figures a run used (the universe, the other
 file kept by hand, is its own source: ``ingestion.universe``):
@@ -28,7 +35,7 @@ from ingestion.universe import Listing
 
 log = logging.getLogger(__name__)
 
-SOURCE = "manual"
+SOURCE = "hkex"
 RAW_TABLES = ["hkex_fundamentals"]
 
 HKEX_KEY = "hkex/tencent_annual"

@@ -13,10 +13,11 @@ from ingestion.config import load_settings
 from ingestion.errors import BadSourceFile, SourceFetchError
 from ingestion.landing import LandingZone
 from ingestion.raw_tables import arrow_schema
-from ingestion.sources import manual
+from ingestion.sources import hkex
 from ingestion.universe import land_universe, parse_universe_file
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "manual"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hkex"
+UNIVERSE_FIXTURES = FIXTURES.parent / "universe"
 HEADER = (
     b"ticker,metric,fiscal_year,fiscal_period,period_start,period_end,value,currency,filed_date,document,page,"
     b"source_url,quoted_text,confidence,note\n"
@@ -26,8 +27,8 @@ CURATED = Path(__file__).resolve().parents[2] / "ingestion" / "curated" / "hkex_
 
 def land_and_parse(tmp_path: Path, key: str, path: Path) -> dict:
     body = path.read_bytes()
-    entry = LandingZone(tmp_path / "landing").land("manual", key, body, url=path.as_uri(), suffix=".csv")
-    return manual.parse(entry, body)
+    entry = LandingZone(tmp_path / "landing").land("hkex", key, body, url=path.as_uri(), suffix=".csv")
+    return hkex.parse(entry, body)
 
 
 def test_hkex_rows_typed(tmp_path):
@@ -90,9 +91,9 @@ ROW = b"0700.HK,revenue,2022,FY,2022-01-01,2022-12-31,1,CNY,2023-03-22,doc,1,,,o
     ],
 )
 def test_hkex_rejects_what_is_not_the_format(tmp_path, body, reason):
-    entry = LandingZone(tmp_path / "landing").land("manual", "hkex/tencent_annual", body, url="test://")
+    entry = LandingZone(tmp_path / "landing").land("hkex", "hkex/tencent_annual", body, url="test://")
     with pytest.raises(BadSourceFile) as info:
-        manual.parse(entry, body)
+        hkex.parse(entry, body)
     assert reason in info.value.reason
 
 
@@ -121,7 +122,7 @@ def test_hkex_row_without_source_or_known_confidence_refused_with_file_and_line(
 
 
 def test_curated_tencent_file_is_valid_and_every_row_has_its_source():
-    table = manual.parse_hkex_csv(CURATED.read_bytes(), str(CURATED))
+    table = hkex.parse_hkex_csv(CURATED.read_bytes(), str(CURATED))
     rows = table.to_pylist()
     assert {r["confidence"] for r in rows} == {"official", "secondary"}
     for r in rows:
@@ -150,7 +151,7 @@ def land_and_parse_universe(tmp_path: Path, path: Path) -> dict:
 
 
 def test_universe_parsed(tmp_path):
-    table = land_and_parse_universe(tmp_path, FIXTURES / "universe_small.csv")["universe"]
+    table = land_and_parse_universe(tmp_path, UNIVERSE_FIXTURES / "universe_small.csv")["universe"]
     assert table.schema == arrow_schema("universe")
     assert table.column("ticker").to_pylist() == ["MSFT", "0700.HK"]
     assert table.column("cik").to_pylist() == ["0000789019", None]  # padded to 10 digits
@@ -165,7 +166,7 @@ def test_universe_parsed(tmp_path):
 )
 def test_universe_hostile_ticker_rejected_with_file_line_and_column(tmp_path, fixture, where, ticker):
     with pytest.raises(BadSourceFile) as info:
-        land_and_parse_universe(tmp_path, FIXTURES / fixture)
+        land_and_parse_universe(tmp_path, UNIVERSE_FIXTURES / fixture)
     message = str(info.value)
     assert fixture in message
     assert where in message
@@ -173,9 +174,9 @@ def test_universe_hostile_ticker_rejected_with_file_line_and_column(tmp_path, fi
 
 
 def test_unknown_key_refused(tmp_path):
-    entry = LandingZone(tmp_path / "landing").land("manual", "notes", HEADER, url="test://")
+    entry = LandingZone(tmp_path / "landing").land("hkex", "notes", HEADER, url="test://")
     with pytest.raises(BadSourceFile, match="'notes' is not hkex/<name>"):
-        manual.parse(entry, HEADER)
+        hkex.parse(entry, HEADER)
 
 
 # -- landing -----------------------------------------------------------------------------
@@ -186,7 +187,7 @@ def settings_for(tmp_path: Path, filings: str):
         {
             "AIGAP_HOME": str(tmp_path / "home"),
             "AIGAP_SAMPLE_DIR": str(tmp_path / "sample"),
-            "AIGAP_UNIVERSE": str(FIXTURES / "universe_small.csv"),
+            "AIGAP_UNIVERSE": str(UNIVERSE_FIXTURES / "universe_small.csv"),
             "AIGAP_SOURCE_FILINGS": filings,
         }
     )
@@ -196,7 +197,7 @@ def test_sample_mode_lands_the_sample_figures(tmp_path):
     (tmp_path / "sample" / "hkex").mkdir(parents=True)
     shutil.copy(FIXTURES / "hkex_fundamentals.csv", tmp_path / "sample" / "hkex" / "tencent_annual.csv")
     settings = settings_for(tmp_path, "sample")
-    landed = manual.land_sample(settings, LandingZone(settings.landing_dir), [])
+    landed = hkex.land_sample(settings, LandingZone(settings.landing_dir), [])
     assert [(e.key, e.url, e.is_sample) for e in landed] == [
         ("hkex/tencent_annual", "sample://hkex/tencent_annual.csv", True),
     ]
@@ -205,22 +206,22 @@ def test_sample_mode_lands_the_sample_figures(tmp_path):
 def test_sample_mode_without_sample_figures_fails(tmp_path):
     settings = settings_for(tmp_path, "sample")
     with pytest.raises(SourceFetchError, match="tencent_annual.csv"):
-        manual.land_live(settings, LandingZone(settings.landing_dir), [])
+        hkex.land_live(settings, LandingZone(settings.landing_dir), [])
 
 
 def test_live_mode_lands_curated_figures_under_the_same_key(tmp_path, monkeypatch):
     curated = tmp_path / "curated.csv"
     shutil.copy(FIXTURES / "hkex_fundamentals.csv", curated)
-    monkeypatch.setattr(manual, "CURATED_HKEX", curated)
+    monkeypatch.setattr(hkex, "CURATED_HKEX", curated)
     settings = settings_for(tmp_path, "live")
-    landed = manual.land_live(settings, LandingZone(settings.landing_dir), [])
+    landed = hkex.land_live(settings, LandingZone(settings.landing_dir), [])
     assert [(e.key, e.url, e.is_sample) for e in landed] == [("hkex/tencent_annual", curated.as_uri(), False)]
 
 
 def test_live_mode_without_curated_file_lands_nothing_and_warns(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(manual, "CURATED_HKEX", tmp_path / "missing.csv")
+    monkeypatch.setattr(hkex, "CURATED_HKEX", tmp_path / "missing.csv")
     settings = settings_for(tmp_path, "live")
-    with caplog.at_level(logging.WARNING, logger="ingestion.sources.manual"):
-        landed = manual.land_sample(settings, LandingZone(settings.landing_dir), [])
+    with caplog.at_level(logging.WARNING, logger="ingestion.sources.hkex"):
+        landed = hkex.land_sample(settings, LandingZone(settings.landing_dir), [])
     assert landed == []
     assert "missing.csv does not exist" in caplog.text
