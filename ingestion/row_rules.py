@@ -5,7 +5,8 @@ A file that is not its format at all is refused whole by its parser (``BadSource
 a negative close, a bar dated after the file was fetched, a share count reported in dollars. Those
 rows go to ``quarantine.<raw table>`` (the raw columns, lineage included, plus ``reason``, ``run_id``
 and ``quarantined_at``); the rest of the file loads. The Great Expectations suites on raw
-(ingestion/quality.py) stay as the blocking backstop behind these rules.
+(ingestion/quality.py) check what only the whole table shows (unique keys, value sets) and restate
+none of these rules.
 
 Every rule is a SQL predicate over the incoming rows (DuckDB, vectorised: no Python per row) and a
 SQL expression that words the reason with the offending values. A row that breaks several rules
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from ingestion.config import REPO_ROOT
 
 # The concept map (dbt_project/seeds/concept_map.csv) is the one home of aigap's metrics and of the
-# SEC concepts each is read from; the rules and the GX suites read both from it.
+# SEC concepts each is read from; the rules read both from it.
 CONCEPT_MAP = REPO_ROOT / "dbt_project" / "seeds" / "concept_map.csv"
 
 
