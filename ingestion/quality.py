@@ -60,7 +60,8 @@ SUITES: dict[str, Suite] = {
 # Suites whose every expectation is about one row at a time (no uniqueness, no table-wide property):
 # a row validated when it was loaded stays valid, so a run validates only the rows it loaded, a chunk
 # at a time (at 5,000 companies raw.sec_companyfacts holds tens of millions of rows: never one frame).
-ROW_LEVEL = frozenset({"sec_companyfacts", "sec_instance_facts"})
+# Derived from the declarations (no unique key), so a key declared later takes a table out of it.
+ROW_LEVEL = frozenset(t for t in ("sec_companyfacts", "sec_instance_facts") if not DECLARED[t].unique_keys)
 CHUNK_ROWS = 1_000_000
 
 
