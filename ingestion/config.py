@@ -41,6 +41,10 @@ DEFAULT_SEC_ARCHIVES_BASE_URL = "https://www.sec.gov"
 # The bundled sample is in EODHD's format; AIGAP_PRICES_PROVIDER=yahoo reads its Yahoo-format twin.
 PRICES_PROVIDERS = ("yahoo", "eodhd")
 PRICES_BASE_URLS = {"yahoo": "https://query1.finance.yahoo.com", "eodhd": "https://eodhd.com"}
+# How SEC filings are fetched: per-company API documents, SEC's nightly bulk archives, or whichever
+# suits the universe (auto: bulk above SEC_BULK_ABOVE filers; ingestion/sources/sec_bulk.py).
+SEC_MODES = ("api", "bulk", "auto")
+SEC_BULK_ABOVE = 50
 
 
 class ConfigError(ValueError):
@@ -75,6 +79,8 @@ class Settings:
     def extension_dir(self) -> Path:
         """DuckDB's extension directory for this warehouse: the PyPI wheels' extensions are put here."""
         return self.home / "duckdb_extensions"
+
+    sec_mode: str = "auto"  # one of SEC_MODES (AIGAP_SEC_MODE)
 
     # -- derived paths: one definition each -------------------------------------------
     @property
@@ -192,6 +198,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             env.get("AIGAP_SEC_ARCHIVES_BASE_URL") or DEFAULT_SEC_ARCHIVES_BASE_URL
         ).rstrip("/"),
         prices_provider=provider,
+        sec_mode=_sec_mode(env),
         **_lake(env),
     )
 
@@ -250,6 +257,13 @@ def _lake(env: dict[str, str]) -> dict[str, str | None]:
         "lake_data_path": data_path.rstrip("/") + "/",
         "dagster_database": dagster_db,
     }
+
+
+def _sec_mode(env: dict[str, str]) -> str:
+    value = (env.get("AIGAP_SEC_MODE") or "auto").strip().lower()
+    if value not in SEC_MODES:
+        raise ConfigError(f"AIGAP_SEC_MODE={value!r}: expected one of {', '.join(SEC_MODES)}")
+    return value
 
 
 def _prices_provider(env: dict[str, str], mode: str) -> str:
