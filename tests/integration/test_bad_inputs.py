@@ -35,7 +35,7 @@ from ingestion.errors import SourceFetchError
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import load_landed, load_window
 from ingestion.raw_tables import arrow_schema
-from ingestion.sources import federal_register, fx, hkex, prices, sec
+from ingestion.sources import fedreg, fx, hkex, prices, sec
 from ingestion.sources.registry import SOURCES
 from ingestion.universe import (
     UNIVERSE_KEY,
@@ -625,11 +625,11 @@ def test_fx_gap_longer_than_the_fill_limit_leaves_the_rate_null(home):
 
 def test_federal_register_page_with_a_document_without_number_is_refused(home):
     good = home.land("fedreg", "documents/page-0001", FEDREG_PAGE)
-    home.load(federal_register)
+    home.load(fedreg)
     bad = home.land(
         "fedreg", "documents/page-0001", (BAD / "fedreg" / "documents-page-without-number.json").read_bytes()
     )
-    report = home.load(federal_register)
+    report = home.load(fedreg)
     assert_file_refused(home, bad, report, reason_contains=["results[1] has no document_number"])
     # The page as it was before stays: documents are cited by number, one without it cannot be.
     assert home.rows("SELECT DISTINCT source_file FROM raw.federal_register_documents") == [(good.path,)]
@@ -638,12 +638,12 @@ def test_federal_register_page_with_a_document_without_number_is_refused(home):
 
 def test_document_without_number_a_parser_let_through_is_quarantined(home):
     def parse_without_number(entry, body):
-        page = federal_register.parse(entry, body)["federal_register_documents"]
+        page = fedreg.parse(entry, body)["federal_register_documents"]
         numbers = pa.array([page["document_number"][0].as_py(), None], pa.string())
         return {"federal_register_documents": page.set_column(0, "document_number", numbers)}
 
     entry = home.land("fedreg", "documents/page-0001", FEDREG_PAGE)
-    home.load(federal_register, parse=parse_without_number)
+    home.load(fedreg, parse=parse_without_number)
     assert home.quarantined("federal_register_documents") == [
         ("documents/page-0001", entry.path, RUN, "no document number")
     ]
@@ -707,16 +707,16 @@ def test_500_that_never_recovers_ends_in_a_clear_error_and_raw_keeps_what_it_had
             }
         )
         zone = LandingZone(settings.landing_dir)
-        federal_register.land_live(settings, zone, [])
+        fedreg.land_live(settings, zone, [])
         con = duckdb.connect(str(settings.db_path))
-        load_landed(con, zone, federal_register.SOURCE, federal_register.parse, federal_register.RAW_TABLES)
+        load_landed(con, zone, fedreg.SOURCE, fedreg.parse, fedreg.RAW_TABLES)
         server.route(api, Reply(500, b"<html>Internal Server Error</html>"))
         with pytest.raises(SourceFetchError) as err:
-            federal_register.land_live(settings, zone, [], retries=2, backoff=0.001)
+            fedreg.land_live(settings, zone, [], retries=2, backoff=0.001)
     assert f"{server.url}{api}" in str(err.value) and "HTTP 500" in str(err.value)
     assert len(server.requests) == 1 + 3  # the good run, then the first try and 2 retries
     again = load_landed(
-        con, zone, federal_register.SOURCE, federal_register.parse, federal_register.RAW_TABLES
+        con, zone, fedreg.SOURCE, fedreg.parse, fedreg.RAW_TABLES
     )
     assert (again.loaded, again.unchanged) == ([], ["documents/page-0001"])
     assert con.execute("SELECT count(*) FROM raw.federal_register_documents").fetchone() == (2,)
