@@ -47,7 +47,7 @@ from ingestion.universe import Listing
 
 log = logging.getLogger(__name__)
 
-SOURCE = "filings"
+SOURCE = sec_instances.SOURCE  # "sec": API documents, bulk archives and XBRL instances land in one folder
 RAW_TABLES = ["sec_companyfacts", "sec_filings", "sec_instance_facts", "sec_companies"]
 
 # landing key prefix -> path of the document under the base URL (without /CIK##########.json)

@@ -281,7 +281,7 @@ def test_secret_query_parameters_never_reach_the_manifest(tmp_path):
     assert entry.status == 404
 
 
-FILINGS = SOURCES["filings"]
+FILINGS = SOURCES["sec"]
 
 
 # -- configuration -------------------------------------------------------------------------

@@ -31,7 +31,7 @@ CASES = [
     ("fedreg", "AIGAP_FEDREG_BASE_URL", {}),
     ("prices", "AIGAP_PRICES_BASE_URL", {"AIGAP_PRICES_PROVIDER": "yahoo"}),
     ("prices", "AIGAP_PRICES_BASE_URL", {"AIGAP_PRICES_PROVIDER": "eodhd", "AIGAP_PRICES_API_TOKEN": "t"}),
-    ("filings", "AIGAP_SEC_BASE_URL", {"SEC_USER_AGENT": "aigap tests test@example.com"}),
+    ("sec", "AIGAP_SEC_BASE_URL", {"SEC_USER_AGENT": "aigap tests test@example.com"}),
 ]
 
 
