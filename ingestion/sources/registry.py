@@ -235,7 +235,7 @@ SOURCES: dict[str, Source] = {
             "from SEC's nightly bulk archives: AIGAP_SEC_MODE; facts, filings and the company fields of each "
             "submissions document), and the XBRL instance of each filing of the filers whose statements use "
             "extension concepts.",
-            raw_tables=tuple(sec.RAW_TABLES), follows="filings",
+            raw_tables=tuple(sec.RAW_TABLES), follows=sec.DOMAIN,
             land_sample=_whole(sec_bulk.land_sample), land_live=_whole(sec_bulk.land_live), parse=sec.parse,
             load_files=sec_bulk.load,
         ),

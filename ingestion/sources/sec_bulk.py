@@ -295,7 +295,7 @@ def load(
     archives = LoadReport(source=SOURCE)
     for archive in ARCHIVES.values():
         load_archive(
-            con, zone, archive, ciks, archives, run_id=run_id, is_sample=settings.is_sample("filings")
+            con, zone, archive, ciks, archives, run_id=run_id, is_sample=settings.is_sample(sec.DOMAIN)
         )
     _record_row_rules(con, archives, tables, run_id)
     log.info(archives.summary())
