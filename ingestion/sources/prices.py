@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, timedelta
 
+import orjson
 import pyarrow as pa
 
 from ingestion.config import Settings
@@ -180,10 +181,25 @@ def land_bars_live(
 
 def _land_yahoo_bars(
     settings: Settings, zone: LandingZone, syms: list[str], start: date, end: date | None, now: datetime, http
-) -> list[LandedFile]:
+) -> yahoo.ChartBatch:
+    """Resumable: a symbol whose window answer (or whole history landed since) already holds its last
+    complete session is not asked again; a run of 429s stops the fetch with what it has."""
+    latest = zone.latest(SOURCE)
+    windows, skipped = [], []
+    for s in syms:
+        key = bar_key(s, start, end, "yahoo")
+        if yahoo.up_to_date(zone, latest.get(key), now):
+            skipped.append(s)
+        else:
+            windows.append((key, s, start))
+    if skipped:
+        log.info(
+            "Yahoo bars: %d of %d symbol(s) already landed up to their last complete session, not asked "
+            "again; asking %d", len(skipped), len(syms), len(windows),
+        )  # fmt: skip
     oldest = _oldest_unrestated_fetch(zone, syms)
-    windows = [(bar_key(s, start, end, "yahoo"), s, start) for s in syms]
     landed = yahoo.fetch_charts(zone, settings, windows, now=now, http=http)
+    landed.skipped = skipped
     stale = []
     for entry in landed:
         symbol = entry.key.split("/")[1]
@@ -199,9 +215,12 @@ def _land_yahoo_bars(
                 symbol, ", ".join(map(str, splits)), since,
             )  # fmt: skip
             stale.append(symbol)
-    if stale:
+    if stale and not landed.stopped_by_429:
         again = [(f"{kind}/{s}", s, DEFAULT_SINCE) for s in stale for kind in ("chart", "events")]
         landed += yahoo.fetch_charts(zone, settings, again, now=now, http=http)
+    elif stale:
+        log.warning("re-landing the histories of %s waits for the next run (Yahoo answers 429)", stale)
+    log.info("Yahoo bars: %s", landed.metadata(len(syms)))
     return landed
 
 
@@ -240,8 +259,70 @@ def land_events_live(
     if settings.prices_provider == "eodhd":
         requests_ = eodhd.event_requests(settings, syms, since)
         return eodhd.fetch_all(zone, requests_, retries=retries, backoff=backoff)
-    charts = [(f"events/{s}", s, since) for s in syms]
-    return yahoo.fetch_charts(zone, settings, charts, retries=retries, backoff=backoff)
+    now = datetime.now(UTC)
+    latest = zone.latest(SOURCE)
+    charts = [
+        (f"events/{s}", s, since) for s in syms if not yahoo.up_to_date(zone, latest.get(f"events/{s}"), now)
+    ]
+    landed = yahoo.fetch_charts(zone, settings, charts, retries=retries, backoff=backoff)
+    landed.skipped = [s for s in syms if s not in {c[1] for c in charts}]
+    return landed
+
+
+# -- symbols without prices -------------------------------------------------------------------
+
+FLAGS_DDL = """
+CREATE TABLE IF NOT EXISTS quarantine.price_symbols (
+    symbol VARCHAR, reason VARCHAR, http_status INTEGER, source_key VARCHAR, source_file VARCHAR,
+    url VARCHAR, fetched_at TIMESTAMPTZ, run_id VARCHAR, detected_at TIMESTAMPTZ
+)"""
+
+
+def symbol_flags(zone: LandingZone, keys: list[str]) -> list[dict]:
+    """The bar keys of a window without a usable landed answer, and why (the newest answer's words).
+
+    A 404 "No data found" is Yahoo saying the symbol has no prices (delisted, mistyped); a key never
+    answered is one a run of 429s left for the next run.
+    """
+    good = zone.latest(SOURCE)
+    newest = zone.latest(SOURCE, status_ok_only=False)
+    flags = []
+    for key in keys:
+        if key in good and newest[key].status in (200, 304):
+            continue
+        symbol = key.split("/")[1]
+        entry = newest.get(key)
+        if entry is None:
+            flags.append({"symbol": symbol, "reason": f"no answer landed for {key} yet (a run of 429s "
+                          "stopped the fetch before it; the next run asks)", "key": key, "entry": None})  # fmt: skip
+            continue
+        try:
+            error = orjson.loads(zone.read(entry))["chart"]["error"]
+            detail = f"{error['code']}: {error['description']}"
+        except Exception:  # noqa: BLE001 - any other body: name its status only
+            detail = "no usable answer"
+        reason = f"prices cannot be had: HTTP {entry.status} {detail} ({entry.url}; kept at {entry.path})"
+        flags.append({"symbol": symbol, "reason": reason, "key": key, "entry": entry})
+    return flags
+
+
+def record_symbol_flags(con, zone: LandingZone, keys: list[str], run_id: str) -> list[dict]:
+    """Replace the flags of these symbols in ``quarantine.price_symbols`` with the current ones."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
+    con.execute(FLAGS_DDL)
+    flags = symbol_flags(zone, keys)
+    symbols_ = [k.split("/")[1] for k in keys]
+    con.execute("DELETE FROM quarantine.price_symbols WHERE symbol IN (SELECT unnest(?))", [symbols_])
+    now = datetime.now(UTC)
+    for flag in flags:
+        e = flag["entry"]
+        con.execute(
+            "INSERT INTO quarantine.price_symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [flag["symbol"], flag["reason"], e.status if e else None, flag["key"], e.path if e else None,
+             e.url if e else None, e.fetched_at if e else None, run_id, now],
+        )  # fmt: skip
+        log.warning("%s: %s", flag["symbol"], flag["reason"])
+    return flags
 
 
 # -- parsing ---------------------------------------------------------------------------------

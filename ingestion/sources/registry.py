@@ -138,12 +138,19 @@ def _load_bars(
     else:
         keys = prices.bar_keys(settings, listings, *window)
         missing = [k for k in keys if k not in latest]
-        if missing:
+        if missing and (settings.is_sample(PRICES) or len(missing) == len(keys)):
             raise FileNotFoundError(
                 f"no landed bars for {', '.join(missing)} ({window[0]}..{window[1]}): "
                 "materialize landing/prices first"
             )
-        entries = [latest[k] for k in keys]
+        if missing:
+            # Live: a symbol Yahoo has no data for, or one a run of 429s left for the next run, is
+            # flagged (quarantine.price_symbols); every other symbol's bars load.
+            log.warning("%d of %d symbol(s) have no landed bars for %s..%s: flagged, the rest load",
+                        len(missing), len(keys), *window)  # fmt: skip
+        entries = [latest[k] for k in keys if k in latest]
+    if not settings.is_sample(PRICES) and window != ALL_DAYS:
+        prices.record_symbol_flags(con, zone, prices.bar_keys(settings, listings, *window), run_id)
     report = _bars_window(con, zone, entries, window, run_id)
     if not settings.is_sample(PRICES):
         newest = dict(
