@@ -56,6 +56,8 @@ class Settings:
     prices_api_token: str | None
     sec_archives_base_url: str = DEFAULT_SEC_ARCHIVES_BASE_URL
     prices_provider: str = "eodhd"  # one of PRICES_PROVIDERS
+    # EODHD: refresh by exchange (eod-bulk-last-day), each symbol's history backfilled once
+    prices_eodhd_bulk: bool = False
 
     # -- derived paths: one definition each -------------------------------------------
     @property
@@ -166,7 +168,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             env.get("AIGAP_SEC_ARCHIVES_BASE_URL") or DEFAULT_SEC_ARCHIVES_BASE_URL
         ).rstrip("/"),
         prices_provider=provider,
+        prices_eodhd_bulk=_flag(env, "AIGAP_PRICES_EODHD_BULK"),
     )
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    value = env.get(name, "0").strip().lower()
+    if value not in ("0", "1", "true", "false", ""):
+        raise ConfigError(f"{name}={value!r}: expected 1 or 0")
+    return value in ("1", "true")
 
 
 def _prices_provider(env: dict[str, str], mode: str) -> str:

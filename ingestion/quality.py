@@ -201,8 +201,9 @@ def _expectations(table: str, today: date) -> list:
             *not_null("series_id", "date"),
             E.ExpectColumnValuesToBeInSet(column="series_id", value_set=sorted(FX_SERIES.values())),
             E.ExpectCompoundColumnsToBeUnique(column_list=["series_id", "date"]),
-            # CNY and HKD per USD have stayed within this band for decades; outside it is a unit error.
-            E.ExpectColumnValuesToBeBetween(column="value", min_value=1, max_value=20),
+            # FRED's H.10 rates as published: USD per EUR/GBP about 1, CHF per USD under 1, KRW per USD
+            # about 1,400; 0 or above 5,000 is a unit error for every series of seeds/fx_series.csv.
+            E.ExpectColumnValuesToBeBetween(column="value", min_value=0, max_value=5000, strict_min=True),
             E.ExpectColumnValuesToBeBetween(column="date", max_value=today_ts),
         ]
     if table == "federal_register_documents":

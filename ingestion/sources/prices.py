@@ -170,6 +170,8 @@ def land_bars_live(
     a split after earlier bars of the symbol were landed re-lands the symbol's whole history.
     """
     syms = symbols(listings)
+    if settings.prices_provider == "eodhd" and settings.prices_eodhd_bulk:
+        return _land_eodhd_bulk(settings, zone, syms, now or datetime.now(UTC), retries, backoff)
     if settings.prices_provider == "eodhd":
         key_of = lambda s: bar_key(s, start, end)  # noqa: E731
         requests_ = eodhd.bar_requests(settings, syms, key_of, start, end)
@@ -222,6 +224,35 @@ def _land_yahoo_bars(
         log.warning("re-landing the histories of %s waits for the next run (Yahoo answers 429)", stale)
     log.info("Yahoo bars: %s", landed.metadata(len(syms)))
     return landed
+
+
+def exchanges(syms: list[str]) -> list[str]:
+    """The exchanges of EODHD symbols (``MSFT.US`` -> ``US``, ``0700.HK`` -> ``HK``), each once."""
+    return list(dict.fromkeys(s.rsplit(".", 1)[1] for s in syms if "." in s))
+
+
+def _land_eodhd_bulk(
+    settings: Settings, zone: LandingZone, syms: list[str], now: datetime, retries: int, backoff: float
+) -> list[LandedFile]:
+    """EODHD at breadth: each symbol's history once (``eod/<S>``, since 2019, the per-symbol endpoint),
+    then one ``eod-bulk-last-day`` request per exchange and day (``bulk/<EXCHANGE>/<day>``); what the
+    manifest already holds is not asked again."""
+    latest = zone.latest(SOURCE)
+    backfill = [s for s in syms if f"eod/{s}" not in latest]
+    requests_ = eodhd.bar_requests(settings, backfill, lambda s: f"eod/{s}", DEFAULT_SINCE, None)
+    today = now.astimezone(UTC).date()
+    bulk = [eodhd.bulk_request(settings, ex, today) for ex in exchanges(syms)]
+    fresh = [r for r in bulk if r[0] not in latest]
+    log.info(
+        "EODHD bulk: %d symbol(s) to backfill (of %d), %d exchange(s) to refresh for %s (%d already landed)",
+        len(backfill), len(syms), len(fresh), today, len(bulk) - len(fresh),
+    )  # fmt: skip
+    return eodhd.fetch_all(zone, requests_ + fresh, retries=retries, backoff=backoff)
+
+
+def bulk_entries(latest: dict[str, LandedFile]) -> list[LandedFile]:
+    """Every exchange's bulk answers, oldest fetch first (a newer day replaces an older one's rows)."""
+    return sorted((e for k, e in latest.items() if k.startswith("bulk/")), key=lambda e: e.fetched_at)
 
 
 def _oldest_unrestated_fetch(zone: LandingZone, syms: list[str]) -> dict[str, date]:
@@ -337,10 +368,13 @@ def parse(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:
         return {"price_events": eodhd.parse_splits_json(body, entry.path, symbol)}
     if kind == "div":
         return {"price_events": eodhd.parse_dividends_json(body, entry.path, symbol)}
+    if kind == "bulk":
+        return {"prices_daily": eodhd.parse_bulk_json(body, entry.path, symbol)}  # symbol: the exchange
     if kind == "chart":
         return {"prices_daily": yahoo.parse_bars(entry, body, symbol)}
     if kind == "events":
         return {"price_events": yahoo.parse_events(entry, body, symbol)}
     raise BadSourceFile(
-        entry.path, f"landing key {entry.key!r} is not one of eod/, splits/, div/, chart/, events/<SYMBOL>"
+        entry.path,
+        f"landing key {entry.key!r} is not one of eod/, splits/, div/, chart/, events/<SYMBOL> or bulk/<EXCHANGE>/<day>",
     )
