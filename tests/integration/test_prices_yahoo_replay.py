@@ -364,7 +364,7 @@ def prices_land(settings, listings):
     )
 
 
-SAMPLE = REPO_ROOT / "ingestion" / "sample" / "data" / "prices"
+SAMPLE = REPO_ROOT / "data" / "sample" / "prices"
 
 
 @pytest.mark.slow

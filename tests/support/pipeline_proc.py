@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_DIR = REPO_ROOT / "ingestion" / "sample" / "data"
+SAMPLE_DIR = REPO_ROOT / "data" / "sample"  # the bundled sample (moved from ingestion/sample/data)
 UNIVERSE = REPO_ROOT / "ingestion" / "universe.csv"
 # Settings a developer may have exported that would change what a test run reads.
 _DROPPED_ENV = (

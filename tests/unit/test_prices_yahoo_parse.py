@@ -20,7 +20,7 @@ from ingestion.raw_tables import arrow_schema
 from ingestion.sources import eodhd, prices, yahoo
 
 REALDATA = REPO_ROOT.parent / "shared" / "realdata" / "yahoo"
-SAMPLE = REPO_ROOT / "ingestion" / "sample" / "data" / "prices"
+SAMPLE = REPO_ROOT / "data" / "sample" / "prices"
 
 
 def recording(name: str) -> bytes:
