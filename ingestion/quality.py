@@ -204,6 +204,17 @@ def _expectations(table: str, today: date) -> list:
             # FRED's H.10 rates as published: USD per EUR/GBP about 1, CHF per USD under 1, KRW per USD
             # about 1,400; 0 or above 5,000 is a unit error for every series of seeds/fx_series.csv.
             E.ExpectColumnValuesToBeBetween(column="value", min_value=0, max_value=5000, strict_min=True),
+            # CNY and HKD per USD have stayed within 1..20 for decades; outside it is a unit error.
+            *(
+                E.ExpectColumnValuesToBeBetween(
+                    column="value",
+                    min_value=1,
+                    max_value=20,
+                    row_condition=f'series_id=="{FX_SERIES[c]}"',
+                    condition_parser="pandas",
+                )
+                for c in ("CNY", "HKD")
+            ),
             E.ExpectColumnValuesToBeBetween(column="date", max_value=today_ts),
         ]
     if table == "federal_register_documents":
