@@ -1,5 +1,6 @@
 // Observable Framework (https://observablehq.com/framework): the aigap dashboard as code.
-// `make dashboard` (ingestion/publish/dashboard.py) writes src/data/*.json from the serving file, then builds.
+// `make dashboard` (ingestion/publish/dashboard.py) writes src/data/*.json from the serving file (one dbt model
+// each, listed in its EXTRACTS), then builds.
 export default {
   title: "aigap",
   root: "src",

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_SAMPLE_DIR = REPO_ROOT / "data" / "sample"
 DEFAULT_UNIVERSE = REPO_ROOT / "ingestion" / "universe.csv"
+SEC_ALL_UNIVERSE = "sec:all"
 
 SOURCES = ("filings", "prices", "fx", "fedreg")
 MODES = ("sample", "live")
@@ -50,7 +51,7 @@ class Settings:
     home: Path
     modes: dict[str, str]
     sample_dir: Path
-    universe_path: Path
+    universe_path: Path | None  # None: AIGAP_UNIVERSE=sec:all (every 10-K/20-F filer of company_tickers.json)
     base_urls: dict[str, str]
     sec_user_agent: str | None
     prices_api_token: str | None
@@ -149,9 +150,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise ConfigError(f"AIGAP_SOURCE={default_mode!r}: expected one of {', '.join(MODES)}")
     home = Path(env.get("AIGAP_HOME") or REPO_ROOT / "warehouse").expanduser().resolve()
     sample_dir = Path(env.get("AIGAP_SAMPLE_DIR") or BUNDLED_SAMPLE_DIR).expanduser().resolve()
-    universe = Path(env.get("AIGAP_UNIVERSE") or DEFAULT_UNIVERSE).expanduser().resolve()
-    if not universe.is_file():
-        raise ConfigError(f"AIGAP_UNIVERSE={universe}: no such file")
+    universe = _universe(env.get("AIGAP_UNIVERSE"))
     modes = {s: _mode(env, s, default_mode) for s in SOURCES}
     provider = _prices_provider(env, modes["prices"])
     defaults = DEFAULT_BASE_URLS | {"prices": PRICES_BASE_URLS[provider]}
@@ -170,6 +169,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         prices_provider=provider,
         prices_eodhd_bulk=_flag(env, "AIGAP_PRICES_EODHD_BULK"),
     )
+
+
+def _universe(value: str | None) -> Path | None:
+    """AIGAP_UNIVERSE: a universe file, or ``sec:all`` (None) for every SEC filer of company_tickers.json."""
+    if value and value.strip().lower() == SEC_ALL_UNIVERSE:
+        return None
+    universe = Path(value or DEFAULT_UNIVERSE).expanduser().resolve()
+    if not universe.is_file():
+        raise ConfigError(f"AIGAP_UNIVERSE={universe}: no such file (a universe CSV, or {SEC_ALL_UNIVERSE})")
+    return universe
 
 
 def _flag(env: dict[str, str], name: str) -> bool:

@@ -1,5 +1,9 @@
 """Great Expectations suites for the raw tables, and one function to validate a frame.
 
+Each suite is generated from its table's declaration in ``ingestion/raw_tables.py`` (columns, unique
+keys, not-null columns, value sets, formats, bands): properties of the whole table. Row rules
+(``ingestion/row_rules.py``) keep rows out of raw before these run and are not restated here.
+
 The GX context is ephemeral and built once per process (building it costs seconds). Frames
 are validated in memory (pandas), not through SQLAlchemy on DuckDB. Each suite is either
 ``blocking`` (a failure makes downstream numbers wrong, so downstream must not run) or a
@@ -14,13 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 
-from ingestion.row_rules import METRICS  # one list of metrics for the rules and the suite
-from ingestion.sources.fx import SERIES as FX_SERIES
+from ingestion.raw_tables import DECLARED, LINEAGE, Band, RawTable
 
 log = logging.getLogger(__name__)
-
-ACCESSION_PATTERN = r"^\d{10}-\d{2}-\d{6}$"
 
 
 @dataclass(frozen=True)
@@ -30,201 +32,80 @@ class Suite:
     description: str
 
 
+def _values(value_set) -> list[str]:
+    return list(value_set() if callable(value_set) else value_set)
+
+
+def _bands(decl: RawTable) -> list[tuple[str, Band]]:
+    """(column, band) pairs: a column may have several bands, each on some of its rows."""
+    return [
+        (col, band)
+        for col, bands in decl.bands.items()
+        for band in (bands if isinstance(bands, tuple) else (bands,))
+    ]
+
+
+def describe(decl: RawTable) -> str:
+    """The suite in one line (the Dagster check's description), from the table's declaration."""
+    parts = ["columns as declared"]
+    parts += [f"unique ({', '.join(key)})" for key in decl.unique_keys]
+    if decl.not_null:
+        parts.append(f"not null: {', '.join(decl.not_null)}")
+    parts += [f"{col} in {{{', '.join(_values(vs))}}}" for col, vs in decl.value_sets.items()]
+    parts += [f"{col} formatted {regex}" for col, regex in decl.patterns.items()]
+    for col, band in _bands(decl):
+        low = "" if band.min is None else f"{band.min:g} {'<' if band.strict_min else '<='} "
+        high = "" if band.max is None else f" <= {band.max:g}"
+        where = f" where {band.only[0]} = {band.only[1]}" if band.only else ""
+        parts.append(f"{low}{col}{high}{where}")
+    parts += [f"{col} not in the future" for col in decl.not_in_future]
+    return "; ".join(parts)
+
+
 SUITES: dict[str, Suite] = {
-    "universe": Suite("universe", True, "tickers and price symbols unique, baskets and roles known"),
-    "sec_companyfacts": Suite(
-        "sec_companyfacts",
-        True,
-        "required columns and types, accession format, filed_date not in the future, "
-        "period_end >= period_start, finite values",
-    ),
-    "sec_filings": Suite("sec_filings", True, "one row per accession number, dates present"),
-    "sec_instance_facts": Suite(
-        "sec_instance_facts",
-        True,
-        "required columns present, accession format, period_end >= period_start, finite values",
-    ),
-    "hkex_fundamentals": Suite("hkex_fundamentals", True, "known metrics, values present, currency present"),
-    "prices_daily": Suite(
-        "prices_daily",
-        True,
-        "positive OHLC, high >= low, one row per symbol and date, no future dates, volume >= 0, "
-        "close basis known",
-    ),
-    "price_events": Suite("price_events", True, "known kinds, positive split ratios"),
-    "fx_rates": Suite(
-        "fx_rates", True, "known series, one row per series and date, rates in a plausible band"
-    ),
-    "federal_register_documents": Suite(
-        "federal_register_documents",
-        True,
-        "document number, title and publication date present, no future date",
-    ),
+    table: Suite(table, decl.blocking, describe(decl)) for table, decl in DECLARED.items()
 }
 
 
 def _expectations(table: str, today: date) -> list:
+    """The table's suite, generated from its declaration in ingestion/raw_tables.py."""
     import great_expectations as gx
 
     E = gx.expectations
-    today_ts = pd.Timestamp(today)
-    not_null = lambda *cols: [E.ExpectColumnValuesToNotBeNull(column=c) for c in cols]  # noqa: E731
-    if table == "universe":
-        return [
-            *not_null("ticker", "name", "role", "basket", "price_symbol"),
-            E.ExpectColumnValuesToBeUnique(column="ticker"),
-            # two listings on one symbol would share one price series
-            E.ExpectColumnValuesToBeUnique(column="price_symbol"),
-            E.ExpectColumnValuesToBeInSet(column="basket", value_set=["US", "CN"]),
-            E.ExpectColumnValuesToBeInSet(column="role", value_set=["company", "benchmark"]),
-        ]
-    if table == "sec_companyfacts":
-        return [
-            E.ExpectTableColumnsToMatchSet(
-                column_set=[
-                    "cik",
-                    "entity_name",
-                    "taxonomy",
-                    "concept",
-                    "unit",
-                    "period_start",
-                    "period_end",
-                    "value",
-                    "accession_number",
-                    "fiscal_year",
-                    "fiscal_period",
-                    "form",
-                    "filed_date",
-                    "frame",
-                    "source_key",
-                    "source_file",
-                    "sha256",
-                    "fetched_at",
-                    "is_sample",
-                    "loaded_at",
-                ],
-                exact_match=True,
-            ),
-            *not_null(
-                "cik",
-                "taxonomy",
-                "concept",
-                "unit",
-                "period_end",
-                "value",
-                "accession_number",
-                "form",
-                "filed_date",
-            ),
-            E.ExpectColumnValuesToMatchRegex(column="accession_number", regex=ACCESSION_PATTERN),
-            E.ExpectColumnValuesToMatchRegex(column="cik", regex=r"^\d{10}$"),
-            E.ExpectColumnValuesToBeBetween(column="filed_date", max_value=today_ts),
-            E.ExpectColumnValuesToBeBetween(column="value", min_value=-1e16, max_value=1e16),
-            E.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="period_end",
-                column_B="period_start",
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-            ),
-        ]
-    if table == "sec_instance_facts":
-        return [
-            *not_null("cik", "accession_number", "taxonomy", "concept", "unit", "period_end", "value"),
-            E.ExpectColumnValuesToMatchRegex(column="accession_number", regex=ACCESSION_PATTERN),
-            E.ExpectColumnValuesToMatchRegex(column="cik", regex=r"^\d{10}$"),
-            E.ExpectColumnValuesToBeBetween(column="value", min_value=-1e16, max_value=1e16),
-            E.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="period_end",
-                column_B="period_start",
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-            ),
-        ]
-    if table == "sec_filings":
-        return [
-            *not_null("cik", "accession_number", "form", "filing_date"),
-            E.ExpectColumnValuesToBeUnique(column="accession_number"),
-            E.ExpectColumnValuesToMatchRegex(column="accession_number", regex=ACCESSION_PATTERN),
-            E.ExpectColumnValuesToBeBetween(column="filing_date", max_value=today_ts),
-        ]
-    if table == "hkex_fundamentals":
-        return [
-            *not_null(
-                "ticker",
-                "metric",
-                "fiscal_year",
-                "period_end",
-                "value",
-                "currency",
-                "filed_date",
-                "document",
-                "confidence",
-            ),
-            E.ExpectColumnValuesToBeInSet(column="metric", value_set=METRICS),
-            # the parser refuses any other; kept as a backstop (ingestion/curated/README.md)
-            E.ExpectColumnValuesToBeInSet(column="confidence", value_set=["official", "secondary"]),
-            E.ExpectCompoundColumnsToBeUnique(
-                column_list=["ticker", "metric", "period_start", "period_end", "filed_date"]
-            ),
-            E.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="period_end",
-                column_B="period_start",
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-            ),
-        ]
-    if table == "prices_daily":
-        return [
-            *not_null("symbol", "date", "close"),
-            *[
-                E.ExpectColumnValuesToBeBetween(column=c, min_value=0, strict_min=True)
-                for c in ("open", "high", "low", "close")
-            ],
-            E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="high", column_B="low", or_equal=True),
-            E.ExpectCompoundColumnsToBeUnique(column_list=["symbol", "date"]),
-            E.ExpectColumnValuesToBeBetween(column="date", max_value=today_ts),
-            E.ExpectColumnValuesToBeBetween(column="volume", min_value=0),
-            # stg_prices__daily normalises exactly these two; any other basis would pass through wrong
-            E.ExpectColumnValuesToBeInSet(column="close_basis", value_set=["unadjusted", "split_adjusted"]),
-            *not_null("close_basis"),
-        ]
-    if table == "price_events":
-        return [
-            *not_null("symbol", "date", "kind"),
-            E.ExpectColumnValuesToBeInSet(column="kind", value_set=["split", "dividend"]),
-            E.ExpectColumnValuesToBeBetween(column="split_to", min_value=0, strict_min=True),
-            E.ExpectColumnValuesToBeBetween(column="split_from", min_value=0, strict_min=True),
-            E.ExpectColumnValuesToBeBetween(column="date", max_value=today_ts),
-        ]
-    if table == "fx_rates":
-        return [
-            *not_null("series_id", "date"),
-            E.ExpectColumnValuesToBeInSet(column="series_id", value_set=sorted(FX_SERIES.values())),
-            E.ExpectCompoundColumnsToBeUnique(column_list=["series_id", "date"]),
-            # FRED's H.10 rates as published: USD per EUR/GBP about 1, CHF per USD under 1, KRW per USD
-            # about 1,400; 0 or above 5,000 is a unit error for every series of seeds/fx_series.csv.
-            E.ExpectColumnValuesToBeBetween(column="value", min_value=0, max_value=5000, strict_min=True),
-            # CNY and HKD per USD have stayed within 1..20 for decades; outside it is a unit error.
-            *(
-                E.ExpectColumnValuesToBeBetween(
-                    column="value",
-                    min_value=1,
-                    max_value=20,
-                    row_condition=f'series_id=="{FX_SERIES[c]}"',
-                    condition_parser="pandas",
-                )
-                for c in ("CNY", "HKD")
-            ),
-            E.ExpectColumnValuesToBeBetween(column="date", max_value=today_ts),
-        ]
-    if table == "federal_register_documents":
-        return [
-            # Not unique: when the API's pagination shifts between fetches a document sits in two
-            # landed pages (stg_fedreg__documents keeps the newest copy).
-            *not_null("document_number", "publication_date", "title"),
-            E.ExpectColumnValuesToBeBetween(column="publication_date", max_value=today_ts),
-        ]
-    raise KeyError(f"no GX suite for raw.{table}")
+    try:
+        decl = DECLARED[table]
+    except KeyError:
+        raise KeyError(f"no GX suite for raw.{table}: declare it in ingestion/raw_tables.py") from None
+    expectations = [
+        E.ExpectTableColumnsToMatchSet(
+            column_set=[name for name, _ in decl.columns + LINEAGE], exact_match=True
+        ),
+        *[E.ExpectColumnValuesToNotBeNull(column=c) for c in decl.not_null],
+    ]
+    for key in decl.unique_keys:
+        expectations.append(
+            E.ExpectColumnValuesToBeUnique(column=key[0])
+            if len(key) == 1
+            else E.ExpectCompoundColumnsToBeUnique(column_list=list(key))
+        )
+    for col, value_set in decl.value_sets.items():
+        expectations.append(E.ExpectColumnValuesToBeInSet(column=col, value_set=_values(value_set)))
+    for col, regex in decl.patterns.items():
+        expectations.append(E.ExpectColumnValuesToMatchRegex(column=col, regex=regex))
+    for col, band in _bands(decl):
+        where = (
+            {"row_condition": f'{band.only[0]}=="{band.only[1]}"', "condition_parser": "pandas"}
+            if band.only
+            else {}
+        )
+        expectations.append(
+            E.ExpectColumnValuesToBeBetween(
+                column=col, min_value=band.min, max_value=band.max, strict_min=band.strict_min, **where
+            )
+        )
+    for col in decl.not_in_future:
+        expectations.append(E.ExpectColumnValuesToBeBetween(column=col, max_value=pd.Timestamp(today)))
+    return expectations
 
 
 @functools.cache
@@ -266,11 +147,11 @@ class SuiteOutcome:
         return sum(o.unexpected_count or 0 for o in self.failed)
 
 
-def _for_gx(frame: pd.DataFrame) -> pd.DataFrame:
+def _for_gx(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     # GX compares dates as timestamps; DuckDB hands DATE columns over as objects or datetime64.
     frame = frame.copy()
-    for col in frame.columns:
-        if col.endswith("date") or col in ("date", "period_start", "period_end", "effective_on"):
+    for col, typ in DECLARED[table].columns:
+        if typ == pa.date32() and col in frame.columns:
             frame[col] = pd.to_datetime(frame[col])
     return frame
 
@@ -315,7 +196,7 @@ def validate(table: str, frame: pd.DataFrame, *, today: date | None = None) -> S
         batch_def = asset.get_batch_definition("whole")
     except KeyError:
         batch_def = asset.add_batch_definition_whole_dataframe("whole")
-    result = batch_def.get_batch(batch_parameters={"dataframe": _for_gx(frame)}).validate(suite)
+    result = batch_def.get_batch(batch_parameters={"dataframe": _for_gx(table, frame)}).validate(suite)
     outcomes = [
         ExpectationOutcome(
             expectation=r.expectation_config.type,
@@ -328,7 +209,7 @@ def validate(table: str, frame: pd.DataFrame, *, today: date | None = None) -> S
     ]
     return SuiteOutcome(
         table=table,
-        blocking=SUITES[table].blocking,
+        blocking=DECLARED[table].blocking,
         success=bool(result.success),
         rows=len(frame),
         outcomes=outcomes,

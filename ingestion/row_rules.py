@@ -5,7 +5,8 @@ A file that is not its format at all is refused whole by its parser (``BadSource
 a negative close, a bar dated after the file was fetched, a share count reported in dollars. Those
 rows go to ``quarantine.<raw table>`` (the raw columns, lineage included, plus ``reason``, ``run_id``
 and ``quarantined_at``); the rest of the file loads. The Great Expectations suites on raw
-(ingestion/quality.py) stay as the blocking backstop behind these rules.
+(ingestion/quality.py) check what only the whole table shows (unique keys, value sets) and restate
+none of these rules.
 
 Every rule is a SQL predicate over the incoming rows (DuckDB, vectorised: no Python per row) and a
 SQL expression that words the reason with the offending values. A row that breaks several rules
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from ingestion.config import REPO_ROOT
 
 # The concept map (dbt_project/seeds/concept_map.csv) is the one home of aigap's metrics and of the
-# SEC concepts each is read from; the rules and the GX suites read both from it.
+# SEC concepts each is read from; the rules read both from it.
 CONCEPT_MAP = REPO_ROOT / "dbt_project" / "seeds" / "concept_map.csv"
 
 
@@ -259,7 +260,24 @@ RULES: dict[str, list[Rule]] = {
             "a document without its Federal Register document number",
         ),
     ],
-    "universe": [],
+    "universe": [
+        # ingestion/universe_resolution.py words the reason: file, line and ticker
+        Rule(
+            "line_refused",
+            "refused IS NOT NULL",
+            "refused",
+            "a universe line refused: a ticker SEC does not know, or listed twice (file, line, ticker named)",
+        ),
+    ],
+    "sec_company_tickers": [
+        Rule(
+            "ticker_not_a_symbol",
+            "NOT regexp_full_match(coalesce(ticker, ''), '[A-Z0-9][A-Z0-9.\\-]{0,11}')",
+            _fmt("ticker {} of CIK {} is not a ticker symbol", "ticker", "cik"),
+            "a company_tickers.json line whose ticker is empty or not a symbol",
+        ),
+    ],
+    "sec_companies": [],
 }
 
 UNIVERSE_RULES: dict[str, UniverseRule] = {
@@ -268,6 +286,7 @@ UNIVERSE_RULES: dict[str, UniverseRule] = {
     "sec_companyfacts": UniverseRule("cik", "cik", "CIK"),
     "sec_filings": UniverseRule("cik", "cik", "CIK"),
     "sec_instance_facts": UniverseRule("cik", "cik", "CIK"),
+    "sec_companies": UniverseRule("cik", "cik", "CIK"),
     "hkex_fundamentals": UniverseRule("trim(ticker)", "ticker", "ticker"),
 }
 

@@ -42,6 +42,7 @@ def _shared_baseline_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
 FIRST = (
     "integration/test_full_pipeline.py",  # builds the baseline
     "integration/test_prices_yahoo_replay.py",  # a first run of its own
+    "integration/test_universe_replay.py",  # a first live run of its own
     "integration/test_faults.py",  # the longest; needs the baseline
     "unit/test_controls_metrics.py",
     "unit/test_tencent_market_cap.py",

@@ -5,10 +5,11 @@
 
 Data comes from the published serving file only: a hard link to it is taken at the start (a copy
 when the link cannot be made), so a run that publishes a new file meanwhile renames over the path,
-not over the linked inode, and every extract of one build is of the same version. Each
-``dashboard/queries/<name>.sql`` runs against it read-only and is written to
-``dashboard/src/data/<name>.json`` by DuckDB; then ``observable build`` renders the pages of
-``dashboard/src/``. The site replaces the previous one by renames, so a browser never gets half a
+not over the linked inode, and every extract of one build is of the same version. Each extract of
+:data:`EXTRACTS` is one dbt model of the serving file (``report.rpt_*``, ``dashboard.dash_*``), read whole
+and written to ``dashboard/src/data/<name>.json`` by DuckDB: the dashboard holds no SQL of its own, so a
+metric means the same here, in the report and in an analyst's query. Then ``observable build`` renders the
+pages of ``dashboard/src/``. The site replaces the previous one by renames, so a browser never gets half a
 build. Builds in one checkout are serialised by a lock on ``dashboard/.build.lock``.
 
 Evidence was tried first and dropped: its DuckDB-WASM (>= 1.29, which its SQL needs) fetches the
@@ -36,10 +37,41 @@ from ingestion.publish.sites import swap_in
 log = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dashboard"
-QUERIES_DIR = PROJECT_DIR / "queries"
 DATA_DIR = PROJECT_DIR / "src" / "data"
-# A mart another part of the warehouse may not publish yet: its page falls back to a query of its own.
-FALLBACKS = {"fundamentals_coverage": ("marts", "fct_fundamentals_coverage")}
+
+
+@dataclass(frozen=True)
+class Extract:
+    """One data file of the pages: ``src/data/<name>.json`` holds every row of ``model``, in ``order_by``."""
+
+    name: str
+    model: str  # schema.view: a dbt model (marts/report, marts/dashboard), or a view the publish step writes
+    order_by: str
+
+    @property
+    def sql(self) -> str:
+        return f"SELECT * FROM {self.model} ORDER BY {self.order_by}"
+
+
+# What the pages read (FileAttachment("data/<name>.json")). The dbt exposure `dashboard`
+# (dbt_project/models/marts/exposures.yml) lists the same models; the two audit views are written by
+# ingestion/publish/serving.py over the check results and quarantine tables.
+EXTRACTS: tuple[Extract, ...] = (
+    Extract("headline", "dashboard.dash_headline", "as_of_date"),
+    Extract("sample_flags", "dashboard.dash_sample_flags", "page"),
+    Extract("baskets", "report.rpt_basket_indices", "basket, date"),
+    Extract("basket_members", "report.rpt_basket_members", "basket, ticker"),
+    Extract("events", "report.rpt_export_control_events", "event_date, event_id"),
+    Extract("ev_to_rd", "report.rpt_ev_to_rd", "ticker, date"),
+    Extract("return_on_research", "report.rpt_return_on_research", "entity_type, entity"),
+    Extract("compute_access", "report.rpt_compute_access_ratio", "date"),
+    Extract(
+        "event_study", "report.rpt_event_study", "event_date, event_id, entity_type, entity, event_window"
+    ),
+    Extract("fundamentals_coverage", "dashboard.dash_fundamentals_coverage", "ticker, fiscal_year, metric"),
+    Extract("check_results", "audit.latest_check_results", "status, layer, check_name"),
+    Extract("quarantine", "audit.quarantine_summary", "table_name, n_rows DESC"),
+)
 
 
 @dataclass
@@ -88,34 +120,36 @@ def _snapshot(serving_db: Path, work: Path) -> Path:
     return target
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
+def _missing(con: duckdb.DuckDBPyConnection, extracts: tuple[Extract, ...]) -> list[str]:
+    have = {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables"
+        ).fetchall()
+    }
+    return [e.model for e in extracts if e.model not in have]
 
 
-def extract_data(snapshot: Path, data_dir: Path) -> dict[str, int]:
-    """Run every query of ``dashboard/queries`` on the serving file; write ``<name>.json`` (rows)."""
+def extract_data(snapshot: Path, data_dir: Path, extracts: tuple[Extract, ...] = EXTRACTS) -> dict[str, int]:
+    """Write every model of ``extracts`` from the serving file to ``<name>.json``; returns rows per extract."""
     shutil.rmtree(data_dir, ignore_errors=True)  # extracts of an earlier build must not survive
     data_dir.mkdir(parents=True)
     rows = {}
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        for query in sorted(QUERIES_DIR.glob("*.sql")):
-            name = query.stem
-            if name.endswith("_fallback"):
-                continue
-            if name in FALLBACKS and not _has_table(con, *FALLBACKS[name]):
-                query = query.with_name(f"{name}_fallback.sql")
-            sql = query.read_text().strip().rstrip(";")
-            target = data_dir / f"{name}.json"
+        if missing := _missing(con, extracts):
+            raise DashboardError(
+                f"{snapshot} has no {', '.join(missing)}: the dashboard reads these dbt models "
+                "(ingestion/publish/dashboard.py EXTRACTS); publish a run that built them (make run)"
+            )
+        for extract in extracts:
+            target = data_dir / f"{extract.name}.json"
             try:
-                con.execute(f"COPY ({sql}) TO '{target}' (FORMAT json, ARRAY true)")
-                rows[name] = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+                con.execute(f"COPY ({extract.sql}) TO '{target}' (FORMAT json, ARRAY true)")
+                rows[extract.name] = con.execute(f"SELECT count(*) FROM {extract.model}").fetchone()[0]
             except duckdb.Error as exc:
-                raise DashboardError(f"dashboard query {query} failed on {snapshot}: {exc}") from exc
+                raise DashboardError(
+                    f"dashboard extract {extract.name} ({extract.model}) failed on {snapshot}: {exc}"
+                ) from exc
     return rows
 
 

@@ -5,8 +5,9 @@ live mode, how one landed file parses, and which raw tables those rows fill. The
 (``ingestion.raw_loader``) and the Dagster assets iterate :data:`SOURCES`; none of them needs to know
 which source is which.
 
-Order matters: the universe comes first, because every other source reads the listings it holds
-(``raw.universe``) to know what to fetch, and the loader checks their rows against it.
+Order matters: SEC's company_tickers.json comes first (the universe resolves tickers to CIKs with
+it), then the universe, because every other source reads the listings it holds (``raw.universe``) to
+know what to fetch, and the loader checks their rows against it.
 
 Price bars are the one source loaded by date rather than by file (``load_window``): reloading a window
 replaces those days of each symbol, whichever file they came from before, so a day is never held
@@ -28,8 +29,15 @@ from ingestion.config import Settings
 from ingestion.errors import SourceUnreachable
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import LoadReport, Parser, load_landed, load_window
-from ingestion.sources import federal_register, fx, hkex, prices, sec
-from ingestion.universe import UNIVERSE_SOURCE, Listing, land_universe, parse_universe_file
+from ingestion.sources import federal_register, fx, hkex, prices, sec, sec_tickers
+from ingestion.universe import (
+    UNIVERSE_SOURCE,
+    Listing,
+    land_universe,
+    load_universe,
+    needs_company_tickers,
+    parse_universe_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +63,11 @@ class Source:
     # Loaded by date window instead of file by file (see the module doc): the loader of a window,
     # called as (con, zone, settings, listings, window, run_id).
     load_window: Callable[..., LoadReport] | None = None
+    # Loaded by its own loader instead (the universe: resolved with company_tickers.json), called
+    # as (con, zone, run_id=...).
+    loader: Callable[..., LoadReport] | None = None
+    # Read before raw.universe exists (company_tickers.json, the universe itself): no listings needed.
+    before_universe: bool = False
 
     @property
     def windowed(self) -> bool:
@@ -92,6 +105,8 @@ class Source:
     ) -> LoadReport:
         """Load the newest landed files of this source (of ``keys`` or of ``window``) into raw."""
         folder = self.folder
+        if self.loader is not None:
+            return self.loader(con, zone, run_id=run_id)
         if self.load_window is None:
             wanted = {k for k in zone.latest(folder) if self.owns(k) and (keys is None or k in keys)}
             return load_landed(
@@ -216,15 +231,38 @@ def _bars_window(
     )  # fmt: skip
 
 
+def _land_sec_tickers(live: bool) -> LandFn:
+    def land(settings: Settings, zone: LandingZone, listings: list[Listing], window: Window | None):
+        if not live:
+            return sec_tickers.land_sample(settings, zone)
+        if not needs_company_tickers(settings):
+            log.info(
+                "sec_tickers: every SEC line of the universe gives its CIK, company_tickers.json not asked"
+            )
+            return []
+        return sec_tickers.land_live(settings, zone)
+
+    return land
+
+
 SOURCES: dict[str, Source] = {
     s.name: s
     for s in [
+        Source(
+            name=sec_tickers.SOURCE, folder=sec_tickers.SOURCE, group="reference",
+            description="SEC's ticker -> CIK file (company_tickers.json): how a universe given by ticker "
+            "finds each company's CIK and name.",
+            raw_tables=tuple(sec_tickers.RAW_TABLES), follows="filings",
+            land_sample=_land_sec_tickers(live=False), land_live=_land_sec_tickers(live=True),
+            parse=sec_tickers.parse, before_universe=True,
+        ),
         Source(
             name=UNIVERSE_SOURCE, folder=UNIVERSE_SOURCE, group="reference",
             description="The company universe (AIGAP_UNIVERSE), validated field by field: what every other "
             "source fetches and what their rows are checked against.",
             raw_tables=("universe",), follows=None,
             land_sample=_whole(land_universe), land_live=_whole(land_universe), parse=parse_universe_file,
+            loader=load_universe, before_universe=True,
         ),
         Source(
             name=hkex.SOURCE, folder=hkex.SOURCE, group="reference",
@@ -235,8 +273,9 @@ SOURCES: dict[str, Source] = {
         ),
         Source(
             name=sec.SOURCE, folder=sec.SOURCE, group="filings",
-            description="SEC EDGAR XBRL companyfacts and submissions JSON of each SEC filer, and the XBRL "
-            "instance of each filing of the filers whose statements use extension concepts.",
+            description="SEC EDGAR XBRL companyfacts and submissions JSON of each SEC filer (facts, filings "
+            "and the company fields of each submissions document), and the XBRL instance of each filing of "
+            "the filers whose statements use extension concepts.",
             raw_tables=tuple(sec.RAW_TABLES), follows="filings",
             land_sample=_whole(sec.land_sample), land_live=_whole(sec.land_live), parse=sec.parse,
         ),

@@ -4,6 +4,7 @@ Landing keys, one per document and company (CIK zero-padded to 10 digits):
 
 - ``companyfacts/CIK##########``  ``{base}/api/xbrl/companyfacts/CIK##########.json`` -> raw.sec_companyfacts
 - ``submissions/CIK##########``   ``{base}/submissions/CIK##########.json``           -> raw.sec_filings
+                                                                   and raw.sec_companies
 
 and, for companies with extension concepts in the concept map, each filing's index and XBRL
 instance from the EDGAR archive (``ingestion/sources/sec_instances.py``) -> raw.sec_instance_facts.
@@ -46,7 +47,7 @@ from ingestion.universe import Listing
 log = logging.getLogger(__name__)
 
 SOURCE = "filings"
-RAW_TABLES = ["sec_companyfacts", "sec_filings", "sec_instance_facts"]
+RAW_TABLES = ["sec_companyfacts", "sec_filings", "sec_instance_facts", "sec_companies"]
 
 # landing key prefix -> path of the document under the base URL (without /CIK##########.json)
 KINDS = {"companyfacts": "api/xbrl/companyfacts", "submissions": "submissions"}
@@ -349,7 +350,7 @@ def parse(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:
     kind, cik10 = match.groups()
     if kind == "companyfacts":
         return {"sec_companyfacts": parse_companyfacts(body, entry.path, cik10, key=entry.key)}
-    return {"sec_filings": parse_submissions(body, entry.path, cik10, key=entry.key)}
+    return parse_submissions_tables(body, entry.path, cik10, key=entry.key)
 
 
 def _snippet(body: bytes, limit: int = 80) -> str:
@@ -601,6 +602,61 @@ def parse_submissions(body: bytes, path: str, key_cik: str, *, key: str = "") ->
     if not isinstance(recent, dict):
         raise BadSourceFile(path, f"{_SUBMISSIONS}: filings.recent is missing or not an object")
     return _filings_table(recent, path, cik10, doc["name"], "filings.recent")
+
+
+def parse_submissions_tables(body: bytes, path: str, key_cik: str, *, key: str = "") -> dict[str, pa.Table]:
+    """A submissions document's raw tables: its filings (raw.sec_filings) and its company (raw.sec_companies).
+
+    The one entry point for a submissions document however it was fetched (per company or a member of
+    SEC's bulk submissions.zip): both tables come from one read of the JSON.
+    """
+    doc = _load_object(body, path, _SUBMISSIONS)
+    _check_shape(doc, path, _SUBMISSIONS, {"cik": object, "name": str, "filings": dict})
+    key = key or f"submissions/CIK{key_cik}"
+    cik10 = _check_cik(doc["cik"], path, key, key_cik)
+    recent = doc["filings"].get("recent")
+    if not isinstance(recent, dict):
+        raise BadSourceFile(path, f"{_SUBMISSIONS}: filings.recent is missing or not an object")
+    filings = _filings_table(recent, path, cik10, doc["name"], "filings.recent")
+    return {"sec_filings": filings, "sec_companies": _company_table(doc, path, cik10, filings)}
+
+
+def _company_table(doc: dict[str, Any], path: str, cik10: str, filings: pa.Table) -> pa.Table:
+    """The company-level fields of a submissions document, one row: what the universe resolves from."""
+
+    def text(name: str) -> str | None:
+        value = doc.get(name)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise BadSourceFile(path, f"{_SUBMISSIONS}: {name!r} is a {type(value).__name__}, expected text")
+        return str(value).strip()
+
+    def joined(name: str) -> str | None:
+        values = doc.get(name) or []
+        if not isinstance(values, list) or not all(isinstance(v, str) or v is None for v in values):
+            raise BadSourceFile(path, f"{_SUBMISSIONS}: {name!r} is not a list of strings")
+        return ";".join(v for v in values if v) or None
+
+    fiscal_year_end = text("fiscalYearEnd")
+    if fiscal_year_end is not None and not re.fullmatch(
+        r"(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])", fiscal_year_end
+    ):
+        raise BadSourceFile(path, f"{_SUBMISSIONS}: fiscalYearEnd {fiscal_year_end!r} is not MMDD")
+    forms = sorted(set(pc.unique(filings["form"]).to_pylist()) - {None, ""})
+    row = {
+        "cik": cik10,
+        "name": doc["name"].strip(),
+        "entity_type": text("entityType"),
+        "sic": text("sic"),
+        "sic_description": text("sicDescription"),
+        "fiscal_year_end": fiscal_year_end,
+        "exchanges": joined("exchanges"),
+        "tickers": joined("tickers"),
+        "forms": ";".join(forms) or None,
+        "state_of_incorporation": text("stateOfIncorporation"),
+    }
+    return pa.Table.from_pylist([row], schema=arrow_schema("sec_companies"))
 
 
 def parse_submissions_page(body: bytes, path: str, key_cik: str) -> pa.Table:

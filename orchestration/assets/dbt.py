@@ -70,7 +70,7 @@ PRODUCTION_BUILD = ("--exclude-resource-type", "unit_test")
 
 
 # Marts wait for their row counts; what is built on them waits too (outputs go in topological order).
-HELD_BACK = ("marts", "report")
+HELD_BACK = ("marts", "report", "dashboard")
 
 
 def _held_back(context: dg.AssetExecutionContext, event) -> bool:

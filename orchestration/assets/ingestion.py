@@ -15,6 +15,7 @@ from ingestion.landing import LandedFile
 from ingestion.raw_loader import LoadReport
 from ingestion.raw_tables import TABLES
 from ingestion.sources.registry import SOURCES, Source, Window
+from ingestion.sources.sec_tickers import RAW_TABLES as TICKER_TABLES
 from ingestion.universe import UNIVERSE_SOURCE, Listing, loaded_listings
 from orchestration.partitions import MONTHS, ONE_RUN
 from orchestration.resources import AigapSettings, WarehouseResource
@@ -81,6 +82,7 @@ def _raw_results(context, con, report: LoadReport, tables: tuple[str, ...]):
     context.log.info(report.summary())
     for table in tables:
         total = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
+        extra = _universe_metadata(con) if table == "universe" else {}
         yield dg.MaterializeResult(
             asset_key=raw_key(table),
             metadata={
@@ -93,15 +95,31 @@ def _raw_results(context, con, report: LoadReport, tables: tuple[str, ...]):
                 "rejections": dg.MetadataValue.md(
                     "\n".join(f"- `{p}`: {r}" for p, r in report.rejected) or "none"
                 ),
+                **extra,
             },
         )
 
 
+def _universe_metadata(con) -> dict:
+    """How the universe was resolved: CIKs by where they came from, and every line refused."""
+    by_source = dict(
+        con.execute("SELECT coalesce(cik_source, 'none'), count(*) FROM raw.universe GROUP BY 1").fetchall()
+    )
+    refused = con.execute("SELECT reason FROM quarantine.universe ORDER BY line LIMIT 50").fetchall()
+    return {
+        "ciks_from_company_tickers": by_source.get("company_tickers", 0),
+        "ciks_from_universe_file": by_source.get("universe file", 0),
+        "lines_refused": dg.MetadataValue.md("\n".join(f"- {r}" for (r,) in refused) or "none"),
+    }
+
+
 def _raw_spec(table: str, source: Source) -> dg.AssetSpec:
+    # the universe is resolved with company_tickers.json (raw.sec_company_tickers)
+    resolves_with = [raw_key(t) for t in TICKER_TABLES] if source.name == UNIVERSE_SOURCE else []
     return dg.AssetSpec(
         key=raw_key(table),
         group_name=source.group,
-        deps=[dg.AssetKey(["landing", source.name])],
+        deps=[dg.AssetKey(["landing", source.name]), *resolves_with],
         description=f"raw.{table}: typed as delivered, with lineage columns (landing file, sha256, is_sample).",
         kinds={"duckdb"},
         tags={"layer": "raw"},
@@ -116,7 +134,7 @@ def _raw_spec(table: str, source: Source) -> dg.AssetSpec:
 
 
 def _assets(source: Source) -> list[dg.AssetsDefinition]:
-    first = source.name == UNIVERSE_SOURCE
+    first = source.before_universe
     partitions = MONTHS if source.windowed else None
 
     @dg.asset(
@@ -158,7 +176,7 @@ def _assets(source: Source) -> list[dg.AssetsDefinition]:
                 con, settings.zone(), s, listings,
                 run_id=context.run.run_id, window=_window(context) if partitions else None,
             )  # fmt: skip
-            if first and report.rejected:
+            if source.name == UNIVERSE_SOURCE and report.rejected:
                 # Every other source reads the universe: a bad one stops the run, naming its line.
                 raise dg.Failure(f"the universe was refused: {report.rejected[0][1]}")
             yield from _raw_results(context, con, report, source.raw_tables)

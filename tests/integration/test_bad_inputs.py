@@ -34,6 +34,7 @@ from ingestion.config import REPO_ROOT, load_settings
 from ingestion.errors import SourceFetchError
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import load_landed, load_window
+from ingestion.raw_tables import arrow_schema
 from ingestion.sources import federal_register, fx, hkex, prices, sec
 from ingestion.sources.registry import SOURCES
 from ingestion.universe import (
@@ -358,28 +359,41 @@ def test_reloading_a_file_with_quarantined_rows_changes_nothing(bad_bars):
     assert home.rows("SELECT count(*) FROM quarantine.prices_daily") == [(5,)]
 
 
-def test_great_expectations_backstop_passes_on_raw_and_fails_on_what_was_kept_out(bad_bars):
+def test_great_expectations_checks_table_properties_not_the_row_rules(bad_bars):
     home, _, _ = bad_bars
     raw = home.con.execute("SELECT * FROM raw.prices_daily").df()
     assert quality.validate("prices_daily", raw, today=date(2024, 6, 28)).success
+    # One home per guard: the rows the rules kept out (prices <= 0, high below low, no close, a date
+    # after the fetch) are the rules' business; the suite restates none of them, so it passes on them.
     kept_out = home.con.execute(
         "SELECT * EXCLUDE (reason, run_id, quarantined_at) FROM quarantine.prices_daily"
     ).df()
-    outcome = quality.validate("prices_daily", kept_out, today=date(2024, 6, 28))
+    assert len(kept_out) == 5
+    assert quality.validate("prices_daily", kept_out, today=date(2024, 6, 28)).success
+    # What no single file shows is the suite's: the bar of 21 June twice in raw (a second file holding
+    # the same symbol and day), and a close basis stg_prices__daily does not know.
+    first, second = raw.iloc[[0]], raw.iloc[[1]]
+    broken = pd.concat(
+        [raw, first.assign(source_file="eod/MSFT.US.again"), second.assign(date=pd.Timestamp("2024-06-25"))]
+    )
+    broken.iloc[-1, broken.columns.get_loc("close_basis")] = "dividend_adjusted"
+    outcome = quality.validate("prices_daily", broken, today=date(2024, 6, 28))
     assert not outcome.success
-    assert {(o.expectation, o.column) for o in outcome.failed} >= {
-        ("expect_column_values_to_not_be_null", "close"),
-        ("expect_column_values_to_be_between", "close"),
-        ("expect_column_values_to_be_between", "date"),
-        ("expect_column_pair_values_a_to_be_greater_than_b", None),
+    assert {(o.expectation, o.column, o.unexpected_count) for o in outcome.failed} == {
+        ("expect_compound_columns_to_be_unique", None, 2),  # both copies of 21 June
+        ("expect_column_values_to_be_in_set", "close_basis", 1),
     }
     # The examples reach Dagster metadata as JSON: dates as ISO text, not pandas Timestamps.
     examples = orjson.dumps([o.partial_unexpected for o in outcome.failed]).decode()
-    assert "2024-07-01" in examples
-    # "The future" depends on the day asked about; a suite built for one day is not reused for another.
-    bar_of_july_1 = kept_out[kept_out["date"] == pd.Timestamp("2024-07-01")]
-    assert not quality.validate("prices_daily", bar_of_july_1, today=date(2024, 6, 28)).success
-    assert quality.validate("prices_daily", bar_of_july_1, today=date(2024, 7, 1)).success
+    assert "2024-06-21" in examples and "dividend_adjusted" in examples
+    # "The future" depends on the day asked about (price events have no row rule for it); a suite built
+    # for one day is not reused for another.
+    event = pa.Table.from_pylist(
+        [{"symbol": "MSFT.US", "date": date(2024, 7, 1), "kind": "dividend", "dividend": 0.75}],
+        schema=arrow_schema("price_events", with_lineage=True),
+    ).to_pandas()
+    assert not quality.validate("price_events", event, today=date(2024, 6, 28)).success
+    assert quality.validate("price_events", event, today=date(2024, 7, 1)).success
 
 
 def test_the_window_loader_quarantines_the_same_rows(home):

@@ -4,8 +4,8 @@ Built once per module (``make dashboard``'s function on ``baseline()``'s serving
 over HTTP on 127.0.0.1, and every page opened in Debian's chromium driven by Playwright (no browser
 download; any request off 127.0.0.1 is refused and recorded). Each page must load without a page
 error or a console error, draw every chart it declares (Observable Plot, SVG) with data marks in it, and say
-SAMPLE DATA (the baseline is the bundled sample). The dbt docs site is generated from the same
-serving file, read-only.
+SAMPLE DATA (the baseline is the bundled sample). The home page's headline numbers are checked against
+the basket mart by hand. The dbt docs site is generated from the same serving file, read-only.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import functools
 import http.server
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -39,7 +40,7 @@ CHROMIUM_ARGS = [
 ]
 # page -> charts it draws (each an Observable Plot SVG)
 PAGES = {
-    "": 0,
+    "": 1,  # the headline's basket indices
     "baskets": 2,
     "valuation": 2,
     "compute-access": 1,
@@ -207,3 +208,103 @@ def test_dbt_docs_are_generated_from_the_serving_file_read_only(built, tmp_path)
         before.st_size,
     )
     shutil.rmtree(report.out_dir)
+
+
+def headline_by_hand(db: Path) -> dict[str, object]:
+    """The headline from marts.fct_basket_gap_daily: the last day both US and CN have an index."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT date, basket, index_2022_11_30, market_cap_usd FROM marts.fct_basket_gap_daily "
+            "WHERE basket IN ('US', 'CN') AND date >= DATE '2022-11-30' AND index_2022_11_30 IS NOT NULL"
+        ).fetchall()
+    by_day: dict = {}
+    for day, basket, index, cap in rows:
+        by_day.setdefault(day, {})[basket] = (index, cap)
+    last = max(day for day, baskets in by_day.items() if len(baskets) == 2)
+    (us, us_cap), (cn, cn_cap) = by_day[last]["US"], by_day[last]["CN"]
+    (_, us_base), (_, cn_base) = by_day[date(2022, 11, 30)]["US"], by_day[date(2022, 11, 30)]["CN"]
+    return {
+        "as_of_date": last.isoformat(),
+        "us_index_2022_11_30": us,
+        "cn_index_2022_11_30": cn,
+        "index_gap_points": us - cn,
+        "us_to_cn_market_cap_ratio": us_cap / cn_cap,
+        "base_us_to_cn_market_cap_ratio": us_base / cn_base,
+    }
+
+
+# The headline numbers as shown, and where the headline, its chart and the table of contents sit.
+HEADLINE_JS = """
+() => {
+    const shown = Object.fromEntries(Array.from(document.querySelectorAll('[data-headline]'))
+        .map(e => [e.dataset.headline, e.textContent.trim()]));
+    const top = (el) => el ? el.getBoundingClientRect().top + window.scrollY : null;
+    const toc = document.querySelector('main a[href="./baskets/"], main a[href="/baskets/"], main a[href$="baskets/"]');
+    return {
+        shown,
+        headline: top(document.querySelector('p.headline')),
+        chart: top(document.querySelector('svg[class^="plot"]')),
+        toc: top(toc),
+        lines: Array.from(document.querySelectorAll('svg[class^="plot"] g[aria-label="line"] path')).length,
+    };
+}
+"""
+
+
+def test_the_home_page_leads_with_the_headline_computed_from_the_marts(built, server, browser):
+    base, _ = built
+    expected = headline_by_hand(serving_db(base.root))
+    tab = browser.new_page()
+    try:
+        tab.goto(f"{server}/", wait_until="networkidle", timeout=120_000)
+        tab.wait_for_selector('[data-headline="index_gap_points"]', timeout=120_000)
+        tab.wait_for_function(
+            "document.querySelectorAll('svg[class^=\"plot\"]').length >= 1", timeout=120_000
+        )
+        page = tab.evaluate(HEADLINE_JS)
+    finally:
+        tab.close()
+    shown = page["shown"]
+    assert shown["as_of_date"] == expected["as_of_date"], (shown, expected)
+    # one decimal for the indices and the gap, two for the ratios: equal to half a unit of the last digit
+    for column, digits in (
+        ("us_index_2022_11_30", 1),
+        ("cn_index_2022_11_30", 1),
+        ("index_gap_points", 1),
+        ("us_to_cn_market_cap_ratio", 2),
+        ("base_us_to_cn_market_cap_ratio", 2),
+    ):
+        assert abs(float(shown[column]) - expected[column]) <= 0.5 * 10**-digits + 1e-9, (
+            column,
+            shown,
+            expected,
+        )
+    # the two baskets' lines, then the table of contents, under the headline numbers
+    assert page["lines"] == 2, page
+    assert page["headline"] is not None and page["chart"] is not None and page["toc"] is not None, page
+    assert page["headline"] < page["toc"] and page["chart"] < page["toc"], page
+
+
+def test_a_duckdb_1_4_client_reads_every_view_the_dashboard_reads(built):
+    """BI tools (Evidence's node driver is DuckDB 1.4) open the same views by name: every extract's model
+    is in the serving file and reads there with the rows the 2.x side counts."""
+    from ingestion.publish.dashboard import EXTRACTS
+    from tests.integration import test_serving_clients as clients
+
+    base, result = built
+    models = sorted({e.model for e in EXTRACTS})
+    seen = clients.run_client(
+        "duckdb==1.4.*",
+        """
+        import json, sys
+        import duckdb
+        con = duckdb.connect(sys.argv[1], read_only=True)
+        counts = {m: con.execute(f"SELECT count(*) FROM {m}").fetchone()[0] for m in sys.argv[2:]}
+        print(json.dumps({"version": duckdb.__version__, "counts": counts}))
+        """,
+        str(serving_db(base.root)),
+        *models,
+    )
+    assert seen["version"].startswith("1.4."), seen
+    assert seen["counts"] == {e.model: result.rows[e.name] for e in EXTRACTS}
+    assert seen["counts"]["dashboard.dash_headline"] == 1

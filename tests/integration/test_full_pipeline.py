@@ -190,7 +190,9 @@ def test_a_second_run_with_nothing_new_rebuilds_and_republishes_nothing(tmp_path
         and record.event_log_entry.dagster_event.event_type_value == "ASSET_MATERIALIZATION"
     }
     assert "landing" in materialized  # the run did land (the current month's bars at least)
-    assert materialized.isdisjoint({"staging", "intermediate", "marts", "report", "serving", "reports"})
+    assert materialized.isdisjoint(
+        {"staging", "intermediate", "marts", "report", "dashboard", "serving", "reports"}
+    )
     with duckdb.connect(str(working_db(root)), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM audit.dbt_builds").fetchone() == (1,)
         # the bars were not reloaded either: every row still carries the first run's load time

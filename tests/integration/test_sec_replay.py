@@ -91,7 +91,7 @@ def test_live_lands_both_documents_with_user_agent_and_loads_them(tmp_path):
     assert {r.header("User-Agent") for r in server.requests} == {USER_AGENT}
 
     con, report = load(settings, zone)
-    assert report.rows == {"sec_companyfacts": FACT_ROWS, "sec_filings": FILING_ROWS}
+    assert report.rows == {"sec_companyfacts": FACT_ROWS, "sec_filings": FILING_ROWS, "sec_companies": 1}
     assert (
         con.execute("SELECT count(*) FROM raw.sec_companyfacts WHERE NOT is_sample").fetchone()[0]
         == FACT_ROWS
@@ -221,7 +221,7 @@ def test_unchanged_documents_are_not_fetched_again(tmp_path):
         zone = LandingZone(settings.landing_dir)
         first = sec.land_live(settings, zone, [MSFT_LISTING])
         con, report = load(settings, zone)
-        assert report.rows == {"sec_companyfacts": FACT_ROWS, "sec_filings": FILING_ROWS}
+        assert report.rows == {"sec_companyfacts": FACT_ROWS, "sec_filings": FILING_ROWS, "sec_companies": 1}
         second = sec.land_live(settings, zone, [MSFT_LISTING])
 
     second_requests = server.requests[2:]

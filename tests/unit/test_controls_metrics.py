@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from tests.support.dbt_cli import dbt
+from tests.support.listings_fixture import LISTING_RESOLUTION_SQL
 
 pytestmark = pytest.mark.slow
 
@@ -92,7 +93,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("controls_metrics")
     db = home / "aigap.duckdb"  # profiles.yml: $AIGAP_HOME/aigap.duckdb
     with duckdb.connect(str(db)) as con:
-        con.execute(FIXTURE_SQL)
+        con.execute(FIXTURE_SQL + LISTING_RESOLUTION_SQL)
         con.executemany("insert into staging.stg_prices__daily values (?, ?, ?, ?)", price_rows())
     for step in (("seed", "--select", SEEDS), ("run", "--select", MODELS)):
         run = dbt(home, *step)

@@ -40,9 +40,12 @@ def test_definitions_load_as_one_connected_graph():
 def test_the_universe_comes_first():
     graph = defs.resolve_asset_graph()
     universe = dg.AssetKey(["raw", "universe"])
+    before = {"universe", "sec_tickers"}  # company_tickers.json resolves the universe's tickers
     for key in graph.get_all_asset_keys():
-        if key.path[0] == "landing" and key.path[1] != "universe":
+        if key.path[0] == "landing" and key.path[1] not in before:
             assert universe in graph.get(key).parent_keys, key
+    assert dg.AssetKey(["raw", "sec_company_tickers"]) in graph.get(universe).parent_keys
+    assert universe not in graph.get(dg.AssetKey(["landing", "sec_tickers"])).parent_keys
 
 
 def test_one_job_runs_everything_with_price_bars_by_month():

@@ -106,7 +106,13 @@ def test_gx_fx_suite_takes_every_seed_series_band_and_keeps_cny_hkd_within_1_to_
 
     def frame(rows):
         days = pd.to_datetime([f"2023-01-{i + 3:02d}" for i in range(len(rows))])
-        return pd.DataFrame({"series_id": [s for s, _ in rows], "date": days, "value": [v for _, v in rows]})
+        n = len(rows)
+        lineage = {"source_key": ["fred/X"] * n, "source_file": ["f"] * n, "sha256": ["0" * 64] * n,
+                   "fetched_at": pd.to_datetime(["2023-02-01T00:00:00Z"] * n), "is_sample": [False] * n,
+                   "loaded_at": pd.to_datetime(["2023-02-01T00:00:00Z"] * n)}  # fmt: skip
+        return pd.DataFrame(
+            {"series_id": [s for s, _ in rows], "date": days, "value": [v for _, v in rows]} | lineage
+        )
 
     good = quality.validate("fx_rates", frame([("DEXHKUS", 7.8), ("DEXKOUS", 1300.0), ("DEXUSEU", 1.1)]),
                             today=date(2024, 1, 1))  # fmt: skip

@@ -14,6 +14,7 @@ import pytest
 
 from ingestion.publish.report import build_report
 from tests.support.dbt_cli import dbt_ok
+from tests.support.listings_fixture import LISTING_RESOLUTION_SQL
 
 pytestmark = pytest.mark.slow
 
@@ -110,7 +111,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("gap_metrics")
     db = home / "aigap.duckdb"  # profiles.yml: $AIGAP_HOME/aigap.duckdb, database "aigap"
     with duckdb.connect(str(db)) as con:
-        con.execute(FIXTURE_SQL)
+        con.execute(FIXTURE_SQL + LISTING_RESOLUTION_SQL)
     dbt_ok(home, "seed", "--select", "concept_map")  # the one list of metrics (fct_valuation_daily)
     dbt_ok(
         home,

@@ -5,6 +5,7 @@ decided here row by row, so every stamp assertion can fail.
 """
 
 import hashlib
+import html
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,12 +24,25 @@ ALL_CHARTS = {spec.name for spec in CHARTS}
 
 
 def create_report_views(con: duckdb.DuckDBPyConnection) -> None:
-    """The report's dbt models, from their own SQL (``ref`` resolved to the marts), as dbt builds them."""
+    """The report's dbt models, from their own SQL (``ref`` resolved to the marts or to another report
+    model), as dbt builds them: each after the models it reads."""
     con.execute("CREATE SCHEMA IF NOT EXISTS report")
+    pending = {}
     for model in sorted(REPORT_MODELS.glob("rpt_*.sql")):
-        sql = re.sub(r"\{\{\s*ref\('(\w+)'\)\s*\}\}", r"marts.\1", model.read_text())
+        text = model.read_text()
+        refs = set(re.findall(r"\{\{\s*ref\('(\w+)'\)\s*\}\}", text))
+        sql = re.sub(
+            r"\{\{\s*ref\('(\w+)'\)\s*\}\}",
+            lambda m: f"{'report' if m.group(1).startswith('rpt_') else 'marts'}.{m.group(1)}",
+            text,
+        )
         sql = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
-        con.execute(f"CREATE VIEW report.{model.stem} AS {sql}")
+        pending[model.stem] = ({r for r in refs if r.startswith("rpt_")}, sql)
+    while pending:
+        ready = [name for name, (needs, _) in pending.items() if not needs & pending.keys()]
+        assert ready, f"report models that read each other in a cycle: {sorted(pending)}"
+        for name in ready:
+            con.execute(f"CREATE VIEW report.{name} AS {pending.pop(name)[1]}")
 
 
 def make_warehouse(path: Path) -> Path:
@@ -39,20 +53,29 @@ def make_warehouse(path: Path) -> Path:
     con.execute("CREATE SCHEMA marts")
     con.execute(
         "CREATE TABLE marts.fct_basket_gap_daily (date DATE, basket VARCHAR, index_2022_11_30 DOUBLE, "
-        "is_sample BOOLEAN)"
+        "market_cap_usd DOUBLE, median_ev_to_rd_ttm DOUBLE, is_sample BOOLEAN)"
     )
     days = [date(2022, 11, 30) + timedelta(days=i) for i in range(10)]
     for i, day in enumerate(days):
-        con.execute("INSERT INTO marts.fct_basket_gap_daily VALUES (?, 'US', ?, true)", [day, 100.0 + i])
-        con.execute("INSERT INTO marts.fct_basket_gap_daily VALUES (?, 'CN', ?, true)", [day, 100.0 - i])
+        con.execute(
+            "INSERT INTO marts.fct_basket_gap_daily VALUES (?, 'US', ?, ?, 80.0, true)",
+            [day, 100.0 + i, 4000.0 + 40 * i],
+        )
+        con.execute(
+            "INSERT INTO marts.fct_basket_gap_daily VALUES (?, 'CN', ?, ?, 30.0, true)",
+            [day, 100.0 - i, 1000.0 - 10 * i],
+        )
     # a day before the base date is not plotted
-    con.execute("INSERT INTO marts.fct_basket_gap_daily VALUES ('2022-11-29', 'US', 99.0, true)")
     con.execute(
-        "CREATE TABLE marts.dim_export_control_event (event_id VARCHAR, event_date DATE, is_sample BOOLEAN)"
+        "INSERT INTO marts.fct_basket_gap_daily VALUES ('2022-11-29', 'US', 99.0, 3960.0, 80.0, true)"
     )
     con.execute(
-        "INSERT INTO marts.dim_export_control_event VALUES ('bis_a', '2022-12-03', false), "
-        "('bis_b', '2022-12-04', false), ('bis_old', '2022-10-07', false)"
+        "CREATE TABLE marts.dim_export_control_event (event_id VARCHAR, event_date DATE, title VARCHAR, "
+        "kind VARCHAR, fr_citation VARCHAR, is_sample BOOLEAN)"
+    )
+    con.execute(
+        "INSERT INTO marts.dim_export_control_event VALUES ('bis_a', '2022-12-03', 'a', 'rule', NULL, false), "
+        "('bis_b', '2022-12-04', 'b', 'rule', NULL, false), ('bis_old', '2022-10-07', 'old', 'rule', NULL, false)"
     )
     con.execute(
         "CREATE TABLE marts.fct_valuation_daily (ticker VARCHAR, basket VARCHAR, date DATE, ev_to_rd_ttm DOUBLE, "
@@ -65,43 +88,46 @@ def make_warehouse(path: Path) -> Path:
         con.execute(
             "INSERT INTO marts.fct_valuation_daily VALUES ('BABA', 'CN', ?, ?, true)", [day, 30.0 - i]
         )
+        # members without an EV/R&D: not in its chart, but in their baskets (and the caption)
+        con.execute("INSERT INTO marts.fct_valuation_daily VALUES ('GOOGL', 'US', ?, NULL, true)", [day])
+        con.execute("INSERT INTO marts.fct_valuation_daily VALUES ('PDD', 'CN', ?, NULL, true)", [day])
     con.execute(
-        "CREATE TABLE marts.fct_compute_access_gap (date DATE, compute_access_ratio DOUBLE, "
-        "governing_event_id VARCHAR, is_sample BOOLEAN)"
+        "CREATE TABLE marts.fct_compute_access_gap (date DATE, compute_access_ratio DOUBLE, best_us_chip VARCHAR, "
+        "best_china_chip VARCHAR, governing_event_id VARCHAR, is_sample BOOLEAN)"
     )
     con.execute(
-        "INSERT INTO marts.fct_compute_access_gap VALUES ('2022-10-01', 1.0, NULL, false), "
-        "('2022-10-07', NULL, 'bis_old', false), ('2022-11-08', 0.3, 'bis_old', false)"
+        "INSERT INTO marts.fct_compute_access_gap VALUES ('2022-10-01', 1.0, 'A100', 'A100', NULL, false), "
+        "('2022-10-07', NULL, 'A100', NULL, 'bis_old', false), ('2022-11-08', 0.3, 'H100', 'A800', 'bis_old', false)"
     )
     con.execute(
-        "CREATE TABLE marts.fct_event_study (event_id VARCHAR, entity VARCHAR, entity_type VARCHAR, "
+        "CREATE TABLE marts.fct_event_study (event_id VARCHAR, entity VARCHAR, entity_type VARCHAR, basket VARCHAR, "
         "event_window VARCHAR, window_first_day INTEGER, window_last_day INTEGER, day_zero_date DATE, "
         "car DOUBLE, t_stat DOUBLE, is_sample BOOLEAN)"
     )
     for event_id, day0 in (("bis_a", "2022-12-05"), ("bis_b", "2022-12-06")):
         for window, first, last in (("[-1,+1]", -1, 1), ("[0,+5]", 0, 5)):
             con.execute(
-                "INSERT INTO marts.fct_event_study VALUES (?, 'BABA', 'ticker', ?, ?, ?, ?, -0.02, -1.0, true)",
+                "INSERT INTO marts.fct_event_study VALUES (?, 'BABA', 'company', 'CN', ?, ?, ?, ?, -0.02, -1.0, true)",
                 [event_id, window, first, last, day0],
             )
             for basket, car, t in (("US", 0.01, 0.5), ("CN", -0.04, -2.5)):
                 con.execute(
-                    "INSERT INTO marts.fct_event_study VALUES (?, ?, 'basket', ?, ?, ?, NULL, ?, ?, true)",
-                    [event_id, basket, window, first, last, car, t],
+                    "INSERT INTO marts.fct_event_study VALUES (?, ?, 'basket', ?, ?, ?, ?, NULL, ?, ?, true)",
+                    [event_id, basket, basket, window, first, last, car, t],
                 )
     con.execute(
         "CREATE TABLE marts.fct_return_on_research (entity VARCHAR, entity_type VARCHAR, basket VARCHAR, "
-        "window_kind VARCHAR, window_end DATE, market_cap_change_usd DOUBLE, cumulative_rd_usd DOUBLE, "
+        "window_kind VARCHAR, window_start DATE, window_end DATE, market_cap_change_usd DOUBLE, cumulative_rd_usd DOUBLE, "
         "return_on_research DOUBLE, rd_days_estimated BIGINT, is_sample BOOLEAN)"
     )
     con.execute(
         "INSERT INTO marts.fct_return_on_research VALUES "
-        "('US', 'basket', 'US', 'since_2022_11_30', '2022-12-09', 300.0, 100.0, 3.0, 0, false), "
-        "('MSFT', 'company', 'US', 'since_2022_11_30', '2022-12-09', 300.0, 100.0, 3.0, 0, false), "
-        "('CN', 'basket', 'CN', 'since_2022_11_30', '2022-12-09', -50.0, 100.0, -0.5, 0, false), "
-        "('BABA', 'company', 'CN', 'since_2022_11_30', '2022-12-09', -50.0, 100.0, -0.5, 0, true), "
+        "('US', 'basket', 'US', 'since_2022_11_30', '2022-11-30', '2022-12-09', 300.0, 100.0, 3.0, 0, false), "
+        "('MSFT', 'company', 'US', 'since_2022_11_30', '2022-11-30', '2022-12-09', 300.0, 100.0, 3.0, 0, false), "
+        "('CN', 'basket', 'CN', 'since_2022_11_30', '2022-11-30', '2022-12-09', -50.0, 100.0, -0.5, 0, false), "
+        "('BABA', 'company', 'CN', 'since_2022_11_30', '2022-11-30', '2022-12-09', -50.0, 100.0, -0.5, 0, true), "
         # another window kind: not plotted
-        "('MSFT', 'company', 'US', 'fiscal_year', '2022-06-30', 1.0, 1.0, 1.0, 0, false)"
+        "('MSFT', 'company', 'US', 'fiscal_year', '2021-06-30', '2022-06-30', 1.0, 1.0, 1.0, 0, false)"
     )
     con.execute(
         "CREATE TABLE marts.fct_growth_vs_utility (ticker VARCHAR, basket VARCHAR, fiscal_year INTEGER, "
@@ -151,11 +177,39 @@ def test_every_chart_and_the_page_are_written(built):
         assert (out / f"{chart.name}.json").stat().st_size > 0
         assert f'src="{chart.name}.png?v=' in page
     assert result.files == [out / "index.html"] + [out / f"{c.name}.png" for c in result.charts]
-    # rows counted are the plotted ones: 10 + 10 basket days after the base date, 2 events in range
+    # rows counted are the plotted ones: 10 + 10 basket days after the base date, 4 members, 2 events in range
     by_name = {c.name: c for c in result.charts}
-    assert by_name["basket_indices"].rows == 22
+    assert by_name["basket_indices"].rows == 26
     assert by_name["return_on_research"].rows == 4
     assert by_name["growth_vs_utility"].rows == 3
+
+
+def test_the_basket_caption_names_the_members_the_data_holds(built):
+    _, out, result = built
+    # members as fct_valuation_daily holds them (MSFT, GOOGL in US; BABA, PDD in CN), not a fixed list
+    caption = next(c.caption for c in result.charts if c.name == "basket_indices")
+    assert "(US: GOOGL, MSFT; CN: BABA, PDD)" in caption
+    assert "Tencent" not in caption and "AMZN" not in caption
+    assert html.escape(caption) in (out / "index.html").read_text()
+
+
+def test_a_new_member_is_named_in_the_caption_and_redraws_the_chart(warehouse: Path, tmp_path: Path):
+    out = tmp_path / "reports"
+    [first] = build_report(warehouse, out, charts=CHARTS[:1]).charts
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "INSERT INTO marts.fct_valuation_daily VALUES ('0700.HK', 'CN', '2022-12-01', NULL, false)"
+        )
+    [second] = build_report(warehouse, out, charts=CHARTS[:1]).charts
+    assert "CN: BABA, PDD)" in first.caption
+    assert "(US: GOOGL, MSFT; CN: 0700.HK, BABA, PDD)" in second.caption
+    assert second.status == "drawn" and second.fingerprint != first.fingerprint
+    # without the members' model the chart is still drawn, its caption naming nobody
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("DROP VIEW report.rpt_basket_members")
+    [third] = build_report(warehouse, out, charts=CHARTS[:1]).charts
+    assert third.status == "drawn"
+    assert third.caption.startswith("Sum of the members' USD market caps, 100 on 2022-11-30")
 
 
 def test_sample_data_is_stamped_exactly_where_a_plotted_row_is_sample(built):

@@ -15,6 +15,7 @@ import pytest
 
 from ingestion.sources import hkex
 from tests.support.dbt_cli import dbt_ok
+from tests.support.listings_fixture import LISTING_RESOLUTION_SQL
 
 pytestmark = pytest.mark.slow
 
@@ -120,7 +121,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = home / "aigap.duckdb"  # profiles.yml: $AIGAP_HOME/aigap.duckdb
     raw = curated_raw_table()
     with duckdb.connect(str(db)) as con:
-        con.execute(FIXTURE_SQL)
+        con.execute(FIXTURE_SQL + LISTING_RESOLUTION_SQL)
         con.execute("create schema raw")
         con.register("curated", raw)
         con.execute("create table raw.hkex_fundamentals as select * from curated")

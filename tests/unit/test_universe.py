@@ -62,8 +62,9 @@ def test_short_cik_is_padded_to_ten_digits():
         ("../../etc/passwd,X,company,US,US,1,NASDAQ,USD,USD,12,X.US,sec,SPY\n", "ticker"),
         ("X'; DROP TABLE raw.universe; --,X,company,US,US,1,NASDAQ,USD,USD,12,X.US,sec,SPY\n", "ticker"),
         ("XX,X,company,US,US,1,NASDAQ,USD,USD,12,../x,sec,SPY\n", "price_symbol"),
-        ("XX,X,company,EU,US,1,NASDAQ,USD,USD,12,XX.US,sec,SPY\n", "basket"),
-        ("XX,X,company,US,US,,NASDAQ,USD,USD,12,XX.US,sec,SPY\n", "cik"),
+        ("XX,X,company,../EU,US,1,NASDAQ,USD,USD,12,XX.US,sec,SPY\n", "basket"),
+        ("XX,X,company,US;x,US,1,NASDAQ,USD,USD,12,XX.US,sec,SPY\n", "basket"),
+        ("0941.HK,X,company,CN,CN,,HKEX,HKD,CNY,,0941.HK,hkex,SPY\n", "fiscal_year_end_month"),
         ("XX,X,company,US,US,1,NASDAQ,USD,USD,13,XX.US,sec,SPY\n", "fiscal_year_end_month"),
         ("XX,X,company,US,US,1,NASDAQ,USD,USD,12,XX.US,sec,../SPY\n", "benchmark"),
     ],
@@ -74,11 +75,32 @@ def test_bad_rows_are_refused_naming_file_line_and_column(row, column):
     assert f"my_universe.csv, line 3, column {column}" in str(err.value)
 
 
-def test_duplicate_ticker_and_missing_column():
-    with pytest.raises(UniverseError, match="appears twice"):
-        parse_universe((HEADER + GOOD + GOOD).encode(), "u.csv")
-    with pytest.raises(UniverseError, match="missing column"):
+def test_duplicate_ticker_is_refused_naming_both_lines_and_the_rest_go_on():
+    amzn = "AMZN,Amazon,company,US,US,1018724,NASDAQ,USD,USD,12,AMZN.US,sec,SPY\n"
+    listings = parse_universe((HEADER + GOOD + amzn + SPY + GOOD).encode(), "u.csv")
+    refused = [(x.ticker, x.line, x.refused) for x in listings if x.refused]
+    reason = "is listed twice in basket US (lines 2 and 5)"
+    assert refused == [
+        ("MSFT", 2, f"u.csv, line 2: ticker MSFT {reason}"),
+        ("MSFT", 5, f"u.csv, line 5: ticker MSFT {reason}"),
+    ]
+    assert [x.ticker for x in listings if not x.refused] == ["AMZN", "SPY"]
+
+
+def test_missing_column_names_what_a_universe_file_needs():
+    with pytest.raises(UniverseError, match="u.csv: missing column.s. basket"):
         parse_universe(b"ticker,name\nMSFT,Microsoft\n", "u.csv")
+    with pytest.raises(UniverseError, match="unknown column.s. sector"):
+        parse_universe(b"ticker,basket,sector\nMSFT,US,tech\n", "u.csv")
+
+
+def test_sec_line_without_cik_and_nothing_to_resolve_it_with_is_refused():
+    row = "XX,X,company,US,US,,NASDAQ,USD,USD,12,XX.US,sec,SPY\n"
+    listings = parse_universe((HEADER + GOOD + SPY + row).encode(), "my_universe.csv")
+    (xx,) = [x for x in listings if x.refused]
+    assert xx.refused == (
+        "my_universe.csv, line 4: ticker XX has no CIK and no company_tickers.json is landed to resolve it"
+    )
 
 
 def test_duplicate_price_symbol_is_refused_with_file_line_and_column():

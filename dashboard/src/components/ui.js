@@ -28,6 +28,25 @@ export function caption(sample, text) {
   return sample ? `SAMPLE DATA — ${text}` : text;
 }
 
+// A paragraph of text and figures: a string stays text, {strong, data} is a bold number tagged
+// data-headline=<data> (the tests read the numbers back by that tag).
+export function paragraph(className, parts) {
+  const p = document.createElement("p");
+  p.className = className;
+  p.style.cssText = "font-size:1.15rem;max-width:960px;";
+  for (const part of parts) {
+    if (typeof part === "string") {
+      p.append(part);
+    } else {
+      const b = document.createElement("strong");
+      b.dataset.headline = part.data;
+      b.textContent = part.strong;
+      p.append(b);
+    }
+  }
+  return p;
+}
+
 // A plain HTML table of the first `limit` rows.
 export function table(rows, columns, {limit = 50, format = {}} = {}) {
   const t = document.createElement("table");

@@ -26,3 +26,5 @@ left join listings as benchmarks
 where
     companies.role = 'company'
     and benchmarks.ticker is null
+    -- a whole-market run (AIGAP_UNIVERSE=sec:all) has no event-study benchmark rows
+    and coalesce(companies.universe_file, '') != 'sec:all'

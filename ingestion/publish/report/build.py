@@ -124,8 +124,11 @@ def _build_chart(con: duckdb.DuckDBPyConnection, spec: ChartSpec, out_dir: Path)
     png, sidecar = out_dir / f"{spec.name}.png", out_dir / f"{spec.name}.json"
     previous = _read_sidecar(sidecar)
     is_sample = any(rows.any_sample for rows in data.values())
+    caption = spec.caption_for(data)
     if previous and previous.get("fingerprint") == digest and png.is_file() and png.stat().st_size > 0:
-        return ChartResult(spec.name, spec.title, "unchanged", png, sidecar, n_rows, is_sample, digest)
+        return ChartResult(
+            spec.name, spec.title, "unchanged", png, sidecar, n_rows, is_sample, digest, caption=caption
+        )
 
     fig, is_sample = draw_chart(spec, data)
     _save_png(fig, png, spec.title, is_sample)
@@ -141,7 +144,9 @@ def _build_chart(con: duckdb.DuckDBPyConnection, spec: ChartSpec, out_dir: Path)
     }
     _write_atomic(sidecar, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
     log.info("report: drew %s (%d rows%s)", png, n_rows, ", sample data" if is_sample else "")
-    return ChartResult(spec.name, spec.title, "drawn", png, sidecar, n_rows, is_sample, digest)
+    return ChartResult(
+        spec.name, spec.title, "drawn", png, sidecar, n_rows, is_sample, digest, caption=caption
+    )
 
 
 def build_report(db_path: Path, out_dir: Path, charts: Sequence[ChartSpec] = CHARTS) -> ReportResult:

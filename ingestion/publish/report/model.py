@@ -74,11 +74,15 @@ class Query:
 class ChartSpec:
     name: str
     title: str
-    caption: str
+    # a fixed text, or one written from the rows the chart plots (e.g. naming the baskets' members)
+    caption: str | Callable[[dict[str, Rows]], str]
     queries: tuple[Query, ...]
     draw: Callable[[dict[str, Rows]], Figure]
     # when the query returned rows but none worth plotting (e.g. every ratio null): a note, else None
     empty_note: Callable[[dict[str, Rows]], str | None] | None = None
+
+    def caption_for(self, data: dict[str, Rows]) -> str:
+        return self.caption(data) if callable(self.caption) else self.caption
 
 
 @dataclass
@@ -92,6 +96,7 @@ class ChartResult:
     is_sample: bool
     fingerprint: str | None
     note: str = ""
+    caption: str = ""  # as written from the rows drawn (empty when the chart was skipped)
 
 
 @dataclass

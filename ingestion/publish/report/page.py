@@ -6,7 +6,6 @@ import html
 from datetime import datetime
 
 from ingestion.publish.report.model import SAMPLE_EXPLANATION, SAMPLE_STAMP, ReportResult
-from ingestion.publish.report.specs import CHARTS
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1200px; margin: 2em auto;
@@ -26,7 +25,6 @@ section { margin: 2.2em 0; }
 def render_html(result: ReportResult, generated_at: datetime) -> str:
     esc = html.escape
     any_sample = any(c.is_sample for c in result.charts if c.status != "skipped")
-    specs = {spec.name: spec for spec in CHARTS}
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -49,7 +47,6 @@ def render_html(result: ReportResult, generated_at: datetime) -> str:
         parts.append(f'<li><a href="#{esc(chart.name)}">{esc(chart.title)}</a>{esc(suffix)}</li>')
     parts.append("</ul>")
     for chart in result.charts:
-        spec = specs.get(chart.name)
         parts.append(f'<section id="{esc(chart.name)}"><h2>{esc(chart.title)}</h2>')
         if chart.status == "skipped" or chart.png is None:
             parts.append(f'<p class="note">Not drawn: {esc(chart.note)}</p>')
@@ -57,7 +54,7 @@ def render_html(result: ReportResult, generated_at: datetime) -> str:
             version = (chart.fingerprint or "")[:12]
             parts.append(
                 f'<figure><img src="{esc(chart.png.name)}?v={version}" alt="{esc(chart.title)}">'
-                f'<figcaption class="caption">{esc(spec.caption if spec else "")}'
+                f'<figcaption class="caption">{esc(chart.caption)}'
                 f"{' <strong>' + SAMPLE_STAMP + '.</strong>' if chart.is_sample else ''}"
                 "</figcaption></figure>"
             )

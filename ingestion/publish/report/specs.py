@@ -11,19 +11,42 @@ from ingestion.publish.report.charts import (
     draw_growth_vs_utility,
     draw_return_on_research,
 )
-from ingestion.publish.report.model import ChartSpec, Query
+from ingestion.publish.report.model import ChartSpec, Query, Rows
+
+
+def basket_members(data: dict[str, Rows]) -> str:
+    """The members of each basket drawn, from the data: "US: AMZN, GOOGL, MSFT; CN: 0700.HK, BABA, BIDU".
+
+    Baskets in the chart's order (US first, as drawn), members by ticker; empty when the members' model
+    is not in the warehouse.
+    """
+    members = data.get("members")
+    if members is None:
+        return ""
+    drawn = sorted(set(data["baskets"].col("basket")), key=lambda b: (b != "US", b))
+    tickers: dict[str, list[str]] = {}
+    for record in members.records():
+        tickers.setdefault(record["basket"], []).append(record["ticker"])
+    return "; ".join(f"{b}: {', '.join(sorted(tickers[b]))}" for b in drawn if b in tickers)
+
+
+def _basket_caption(data: dict[str, Rows]) -> str:
+    members = basket_members(data)
+    return (
+        f"Sum of the members' USD market caps{f' ({members})' if members else ''}, 100 on "
+        "2022-11-30 (marts.fct_basket_gap_daily). Dashed lines: export-control and regulatory "
+        "events on their announcement dates (marts.dim_export_control_event)."
+    )
+
 
 CHARTS: tuple[ChartSpec, ...] = (
     ChartSpec(
         name="basket_indices",
         title="US and CN basket indices since 2022-11-30",
-        caption=(
-            "Sum of the members' USD market caps (MSFT, GOOGL, AMZN; BABA, BIDU, Tencent), 100 on "
-            "2022-11-30 (marts.fct_basket_gap_daily). Dashed lines: export-control and regulatory "
-            "events on their announcement dates (marts.dim_export_control_event)."
-        ),
+        caption=_basket_caption,
         queries=(
             Query("baskets", "report.rpt_basket_indices", "basket, date"),
+            Query("members", "report.rpt_basket_members", "basket, ticker", required=False),
             Query("events", "report.rpt_chart_events", "event_date, event_id", required=False),
         ),
         draw=draw_basket_indices,

@@ -3,7 +3,5 @@ select
     event_id,
     event_date,
     is_sample
-from {{ ref('dim_export_control_event') }}
-where
-    event_date >= date '2022-11-30'
-    and event_date <= (select max(date) from {{ ref('fct_basket_gap_daily') }})
+from {{ ref('rpt_export_control_events') }}
+where event_date <= (select max(date) from {{ ref('rpt_basket_indices') }})

@@ -1,13 +1,4 @@
--- Basket CARs per event and window; the event's day 0 is taken from its listings' rows first.
-with
-
-studies as (
-    select
-        *,
-        min(day_zero_date) over (partition by event_id) as event_date
-    from {{ ref('fct_event_study') }}
-)
-
+-- Basket CARs per event and window, for the report's event-study chart.
 select
     event_id,
     event_date,
@@ -18,5 +9,5 @@ select
     car,
     t_stat,
     is_sample
-from studies
-where entity_type = 'basket' and car is not null
+from {{ ref('rpt_event_study') }}
+where entity_type = 'basket'

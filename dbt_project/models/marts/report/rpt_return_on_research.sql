@@ -3,6 +3,7 @@ select
     entity,
     entity_type,
     basket,
+    window_start,
     window_end,
     market_cap_change_usd,
     cumulative_rd_usd,

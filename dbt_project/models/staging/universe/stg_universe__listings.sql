@@ -19,6 +19,16 @@ select
     nullif(trim(filer), '') as filer,
     -- companies: the benchmark series they are measured against (named in the universe, never guessed)
     nullif(trim(benchmark), '') as benchmark,
+    -- how the line was resolved (ingestion/universe_resolution.py): every basket it is listed in,
+    -- where in the universe file it is, which columns the file gave, where its CIK came from
+    coalesce(nullif(trim(baskets), ''), trim(basket)) as baskets,
+    universe_file,
+    line,
+    given_columns,
+    cik_source,
+    nullif(trim(other_tickers), '') as other_tickers,
+    cik_previous,
+    resolved_with,
     source_file,
     is_sample,
     loaded_at
