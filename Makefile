@@ -9,7 +9,7 @@ RUN := $(UV) run --frozen
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
 
-.PHONY: help install manifest test-deps run test test-fast dev check bench report dashboard dbt-docs sample clean
+.PHONY: help install manifest test-deps run test test-fast dev check bench bench-scale report dashboard dbt-docs sample clean
 
 help:
 	@echo "make run     materialize every asset on the bundled sample, run every check, publish serving"
@@ -21,6 +21,7 @@ help:
 	@echo "make dashboard  the dashboard (Observable Framework) from the serving file, as a static site in \$$AIGAP_HOME/dashboard/"
 	@echo "make dbt-docs  the dbt docs site from the serving file, in \$$AIGAP_HOME/reports/dbt-docs/"
 	@echo "make bench   benchmarks that print figures"
+	@echo "make bench-scale  a synthetic market of AIGAP_SCALE_COMPANIES (5000) filers through one run, then a daily increment"
 	@echo "make sample  regenerate the bundled sample (deterministic)"
 
 .venv/.installed: pyproject.toml uv.lock
@@ -62,7 +63,7 @@ test-fast: $(MANIFEST) test-deps
 # The Dagster instance beside the warehouse (AIGAP_HOME, or its one default in ingestion/config.py), with
 # the dagster.yaml the project writes (orchestration/instance.py: no telemetry, no newsletter modal).
 dev: $(MANIFEST)
-	export DAGSTER_HOME="$${DAGSTER_HOME:-$$($(RUN) python -m orchestration.instance)}" && \
+	export DAGSTER_HOME="$$($(RUN) python -m orchestration.instance)" && \
 	$(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 check: $(MANIFEST)
@@ -85,6 +86,11 @@ dbt-docs: .venv/.installed
 
 bench: $(MANIFEST)
 	$(RUN) python bench/run_all.py
+
+# A synthetic market of AIGAP_SCALE_COMPANIES filers (default 5000; tools/scale/) through one refresh run, then
+# one more day and 50 changed filers; its last two lines are the figures (README: "The market at scale").
+bench-scale: $(MANIFEST)
+	$(RUN) python -m tools.scale.bench_scale
 
 sample: .venv/.installed
 	$(RUN) python -m tools.sample.make_sample

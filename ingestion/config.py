@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,6 +41,10 @@ DEFAULT_SEC_ARCHIVES_BASE_URL = "https://www.sec.gov"
 # The bundled sample is in EODHD's format; AIGAP_PRICES_PROVIDER=yahoo reads its Yahoo-format twin.
 PRICES_PROVIDERS = ("yahoo", "eodhd")
 PRICES_BASE_URLS = {"yahoo": "https://query1.finance.yahoo.com", "eodhd": "https://eodhd.com"}
+# How SEC filings are fetched: per-company API documents, SEC's nightly bulk archives, or whichever
+# suits the universe (auto: bulk above SEC_BULK_ABOVE filers; ingestion/sources/sec_bulk.py).
+SEC_MODES = ("api", "bulk", "auto")
+SEC_BULK_ABOVE = 50
 
 
 class ConfigError(ValueError):
@@ -59,6 +64,25 @@ class Settings:
     prices_provider: str = "eodhd"  # one of PRICES_PROVIDERS
     # EODHD: refresh by exchange (eod-bulk-last-day), each symbol's history backfilled once
     prices_eodhd_bulk: bool = False
+    # Lake mode (ingestion/lake.py): the libpq conninfo of the DuckLake catalog (AIGAP_WAREHOUSE without its
+    # "ducklake:postgres:" prefix; never a password) and where its Parquet files go. None: the embedded file.
+    lake_catalog: str | None = None
+    lake_data_path: str | None = None
+    # Lake mode: the database of the catalog's server that holds Dagster's runs, events and schedules
+    dagster_database: str = "aigap_dagster"
+    # Lake mode: how many steps of a run execute at once, each in its own process (AIGAP_LAKE_WORKERS)
+    lake_workers: int = 2
+
+    @property
+    def is_lake(self) -> bool:
+        return self.lake_catalog is not None
+
+    @property
+    def extension_dir(self) -> Path:
+        """DuckDB's extension directory for this warehouse: the PyPI wheels' extensions are put here."""
+        return self.home / "duckdb_extensions"
+
+    sec_mode: str = "auto"  # one of SEC_MODES (AIGAP_SEC_MODE)
 
     # -- derived paths: one definition each -------------------------------------------
     @property
@@ -104,8 +128,17 @@ class Settings:
         return self.home / "dbt" / "partial_parse.msgpack"
 
     def dbt_vars(self) -> list[str]:
-        """The dbt CLI arguments that point dbt at this warehouse file (dbt_project/profiles.yml)."""
-        return ["--vars", json.dumps({"aigap_db_path": str(self.db_path)})]
+        """The dbt CLI arguments that point dbt at this warehouse (dbt_project/profiles.yml): the file,
+        or in lake mode the catalog (no password: libpq reads it from the environment), its data path
+        and the extension directory."""
+        values = {"aigap_db_path": str(self.db_path)}
+        if self.is_lake:
+            values |= {
+                "aigap_lake_catalog": f"{LAKE_PREFIX}{self.lake_catalog}",
+                "aigap_lake_data_path": self.lake_data_path,
+                "aigap_extension_dir": str(self.extension_dir),
+            }
+        return ["--vars", json.dumps(values)]
 
     def mode(self, source: str) -> str:
         return self.modes[source]
@@ -168,6 +201,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ).rstrip("/"),
         prices_provider=provider,
         prices_eodhd_bulk=_flag(env, "AIGAP_PRICES_EODHD_BULK"),
+        sec_mode=_sec_mode(env),
+        **_lake(env),
     )
 
 
@@ -186,6 +221,59 @@ def _flag(env: dict[str, str], name: str) -> bool:
     if value not in ("0", "1", "true", "false", ""):
         raise ConfigError(f"{name}={value!r}: expected 1 or 0")
     return value in ("1", "true")
+
+
+LAKE_PREFIX = "ducklake:postgres:"
+# libpq keywords that carry a secret: they would show in DuckDB's error messages, dbt's and Dagster's logs.
+_SECRET_KEYS = re.compile(r"(^|\s|[?&])(password|sslpassword)\s*=|://[^/@\s]*:[^/@\s]*@", re.IGNORECASE)
+
+
+def _lake(env: dict[str, str]) -> dict[str, str | None]:
+    """AIGAP_WAREHOUSE and AIGAP_LAKE_DATA_PATH, checked: both or neither, and no password in either."""
+    warehouse = (env.get("AIGAP_WAREHOUSE") or "").strip()
+    if not warehouse:
+        return {}
+    if not warehouse.startswith(LAKE_PREFIX):
+        raise ConfigError(
+            f"AIGAP_WAREHOUSE: expected {LAKE_PREFIX}<libpq conninfo> (a DuckLake catalog in PostgreSQL), "
+            f"or unset for the embedded DuckDB file; got a value starting {warehouse[:18]!r}"
+        )
+    catalog = warehouse[len(LAKE_PREFIX) :].strip()
+    if _SECRET_KEYS.search(catalog):
+        raise ConfigError(
+            "AIGAP_WAREHOUSE holds a password: it would show in error messages and logs. Give the conninfo "
+            "without it and put the password in PGPASSWORD, a ~/.pgpass file (PGPASSFILE) or a libpq service "
+            "file (PGSERVICEFILE, then AIGAP_WAREHOUSE=ducklake:postgres:service=<name>)"
+        )
+    if not catalog:
+        raise ConfigError(f"AIGAP_WAREHOUSE={LAKE_PREFIX!r}: the conninfo of the catalog database is missing")
+    data_path = (env.get("AIGAP_LAKE_DATA_PATH") or "").strip()
+    if not data_path:
+        raise ConfigError(
+            "AIGAP_LAKE_DATA_PATH is not set: lake mode (AIGAP_WAREHOUSE) needs the folder or s3://bucket/prefix "
+            "that holds the lake's Parquet files"
+        )
+    if not data_path.startswith("s3://"):
+        data_path = str(Path(data_path).expanduser().resolve())
+    dagster_db = (env.get("AIGAP_DAGSTER_DATABASE") or "aigap_dagster").strip()
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", dagster_db):
+        raise ConfigError(f"AIGAP_DAGSTER_DATABASE={dagster_db!r}: expected a PostgreSQL database name")
+    workers = (env.get("AIGAP_LAKE_WORKERS") or "2").strip()
+    if not workers.isdigit() or int(workers) < 1:
+        raise ConfigError(f"AIGAP_LAKE_WORKERS={workers!r}: expected a whole number of processes, 1 or more")
+    return {
+        "lake_workers": int(workers),
+        "lake_catalog": catalog,
+        "lake_data_path": data_path.rstrip("/") + "/",
+        "dagster_database": dagster_db,
+    }
+
+
+def _sec_mode(env: dict[str, str]) -> str:
+    value = (env.get("AIGAP_SEC_MODE") or "auto").strip().lower()
+    if value not in SEC_MODES:
+        raise ConfigError(f"AIGAP_SEC_MODE={value!r}: expected one of {', '.join(SEC_MODES)}")
+    return value
 
 
 def _prices_provider(env: dict[str, str], mode: str) -> str:

@@ -33,7 +33,7 @@ from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnection
 from urllib3.util.retry import Retry
 
 from ingestion.errors import SourceFetchError, SourceUnreachable
-from ingestion.landing import LandedFile, LandingZone
+from ingestion.landing import STREAM_CHUNK, LandedFile, LandingZone
 
 log = logging.getLogger(__name__)
 
@@ -262,4 +262,56 @@ def fetch_to_landing(
             + f" (final answer after retries); its {len(body)}-byte body is kept in landing at {entry.path}"
         )
     log.info("%s: %d bytes landed as %s", shown, len(body), entry.path)
+    return entry
+
+
+def fetch_stream_to_landing(
+    session: requests.Session,
+    zone: LandingZone,
+    *,
+    source: str,
+    key: str,
+    url: str,
+    suffix: str,
+    previous: LandedFile | None,
+) -> LandedFile:
+    """GET a large document (SEC's bulk archives, GBs) and stream it into landing, never whole in memory.
+
+    ``previous``: the earlier good answer to ask conditionally about (its ETag / Last-Modified), or None.
+    A 304 is recorded as unchanged, pointing at ``previous``'s bytes. A transfer that breaks off lands
+    nothing and raises ``SourceFetchError``; an answer other than 200/304 is landed (small error pages,
+    for inspection) and raised.
+    """
+    shown = redact_url(url)
+    headers: dict[str, str] = {}
+    if previous is not None:
+        if previous.etag:
+            headers["If-None-Match"] = previous.etag
+        if previous.last_modified:
+            headers["If-Modified-Since"] = previous.last_modified
+    try:
+        with session.get(url, headers=headers, stream=True) as response:
+            status = response.status_code
+            if status == 304 and previous is not None:
+                log.info("%s: not modified since %s", shown, previous.fetched_at)
+                return zone.record_not_modified(previous, url=shown)
+            entry = zone.land_stream(
+                source,
+                key,
+                response.iter_content(chunk_size=STREAM_CHUNK),
+                url=shown,
+                status=status,
+                suffix=suffix,
+                content_type=response.headers.get("Content-Type"),
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+            )
+    except requests.RequestException as exc:
+        raise SourceFetchError(f"{shown}: no usable answer ({type(exc).__name__}: {exc})") from exc
+    if status != 200:
+        raise SourceFetchError(
+            f"{shown}: HTTP {status} (final answer after retries); its {entry.bytes}-byte body is kept in "
+            f"landing at {entry.path}"
+        )
+    log.info("%s: %d bytes streamed into landing as %s", shown, entry.bytes, entry.path)
     return entry

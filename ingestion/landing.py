@@ -17,7 +17,7 @@ import fcntl
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +54,18 @@ class LandedFile:
 
 def sha256_hex(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
+
+
+STREAM_CHUNK = 1 << 20  # bytes read or written at a time when a body is streamed (multi-GB archives)
+
+
+def sha256_of_file(path: Path) -> str:
+    """The sha256 of a file read in chunks (never the whole file in memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(STREAM_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def utc_now_iso() -> str:
@@ -101,6 +113,79 @@ class LandingZone:
         )
         self._append_manifest(entry)
         return entry
+
+    def land_stream(
+        self,
+        source: str,
+        key: str,
+        chunks: Iterable[bytes],
+        *,
+        url: str,
+        status: int = 200,
+        suffix: str,
+        content_type: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        is_sample: bool = False,
+        fetched_at: str | None = None,
+    ) -> LandedFile:
+        """Like :meth:`land` for a body too big to hold in memory (SEC's multi-GB bulk archives).
+
+        The chunks are written to a temp file in the source's folder while their sha256 is computed,
+        then the file is named by that hash (or dropped when those bytes are already landed). A
+        failure while reading the chunks (a broken download) lands nothing and leaves no temp file.
+        """
+        # A folder of its own, at the depth remove_orphaned_temp_files looks at.
+        folder = self.root / source / "_incoming"
+        folder.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".landing-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in chunks:
+                    if chunk:
+                        digest.update(chunk)
+                        fh.write(chunk)
+                        size += len(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            sha = digest.hexdigest()
+            rel = Path(source) / sha[:2] / f"{sha}{suffix}"
+            target = self.root / rel
+            stored = False
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(tmp, 0o444)
+                try:
+                    os.link(tmp, target)
+                    stored = True
+                except FileExistsError:
+                    pass
+        finally:
+            os.unlink(tmp)
+        entry = LandedFile(
+            source=source,
+            key=key,
+            url=url,
+            status=status,
+            fetched_at=fetched_at or utc_now_iso(),
+            sha256=sha,
+            bytes=size,
+            path=rel.as_posix(),
+            content_type=content_type,
+            etag=etag,
+            last_modified=last_modified,
+            is_sample=is_sample,
+            stored=stored,
+        )
+        self._append_manifest(entry)
+        return entry
+
+    def land_file(self, source: str, key: str, path: Path, **kwargs) -> LandedFile:
+        """Land a local file (a sample snapshot's archive) by streaming it: see :meth:`land_stream`."""
+        with open(path, "rb") as fh:
+            return self.land_stream(source, key, iter(lambda: fh.read(STREAM_CHUNK), b""), **kwargs)
 
     def record_not_modified(
         self, previous: LandedFile, *, url: str, fetched_at: str | None = None
@@ -190,6 +275,20 @@ class LandingZone:
 
     def path_of(self, entry: LandedFile) -> Path:
         return self.root / entry.path
+
+    def verify(self, entry: LandedFile) -> Path:
+        """The landed file's path, after checking its bytes by streaming them (for files too big for
+        :meth:`read`); raises LandingIntegrityError as :meth:`read` does."""
+        path = self.path_of(entry)
+        if not path.is_file():
+            raise LandingIntegrityError(f"{path}: landed file is missing (manifest key {entry.key})")
+        actual = sha256_of_file(path)
+        if actual != entry.sha256:
+            raise LandingIntegrityError(
+                f"{path}: bytes changed on disk after landing (manifest sha256 {entry.sha256[:12]}…, "
+                f"now {actual[:12]}…); the file is left as it is for inspection"
+            )
+        return path
 
     def read(self, entry: LandedFile) -> bytes:
         """The landed bytes, after checking they are still the bytes the manifest names."""

@@ -67,6 +67,56 @@ SUITES: dict[str, Suite] = {
 }
 
 
+# Suites whose every expectation is about one row at a time (no uniqueness, no table-wide property):
+# a row validated when it was loaded stays valid, so a run validates only the rows it loaded, a chunk
+# at a time (at 5,000 companies raw.sec_companyfacts holds tens of millions of rows: never one frame).
+# Derived from the declarations (no unique key), so a key declared later takes a table out of it.
+ROW_LEVEL = frozenset(t for t in ("sec_companyfacts", "sec_instance_facts") if not DECLARED[t].unique_keys)
+CHUNK_ROWS = 1_000_000
+
+
+def merge_outcomes(parts: list[SuiteOutcome]) -> SuiteOutcome:
+    """One outcome for a table validated chunk by chunk with the same suite (row-level suites only)."""
+    first = parts[0]
+    outcomes = []
+    for i, o in enumerate(first.outcomes):
+        same = [p.outcomes[i] for p in parts]
+        counts = [x.unexpected_count for x in same if x.unexpected_count is not None]
+        outcomes.append(
+            ExpectationOutcome(
+                expectation=o.expectation,
+                column=o.column,
+                success=all(x.success for x in same),
+                unexpected_count=sum(counts) if counts else None,
+                partial_unexpected=[v for x in same for v in x.partial_unexpected][:5],
+            )
+        )
+    return SuiteOutcome(
+        table=first.table,
+        blocking=first.blocking,
+        success=all(p.success for p in parts),
+        rows=sum(p.rows for p in parts),
+        outcomes=outcomes,
+    )
+
+
+def validate_loaded_since(con, table: str, since_epoch: float, *, today: date | None = None) -> SuiteOutcome:
+    """A row-level suite (ROW_LEVEL) on the rows of raw.<table> loaded since ``since_epoch`` (seconds),
+    CHUNK_ROWS at a time: memory stays that of one chunk whatever the table holds."""
+    if table not in ROW_LEVEL:
+        raise ValueError(f"raw.{table}: its suite has table-wide expectations, validate the whole table")
+    con.execute(f"SELECT * FROM raw.{table} WHERE loaded_at >= to_timestamp(?)", [since_epoch])
+    parts = []
+    while True:
+        frame = con.fetch_df_chunk(max(1, CHUNK_ROWS // 2048))  # DuckDB hands over vectors of 2,048 rows
+        if not len(frame) and parts:
+            break
+        parts.append(validate(table, frame, today=today))
+        if not len(frame):
+            break
+    return merge_outcomes(parts)
+
+
 def _expectations(table: str, today: date) -> list:
     """The table's suite, generated from its declaration in ingestion/raw_tables.py."""
     import great_expectations as gx

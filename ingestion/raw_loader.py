@@ -242,13 +242,26 @@ def _insert(
     run_id: str,
 ) -> None:
     """Insert one file's rows of ``table``: good rows to raw, rule-breaking rows to quarantine."""
+    _insert_rows(
+        con, table, _with_lineage(table, data, entry, at), f"{entry.path} ({entry.key})", at, report,
+        with_universe=with_universe, run_id=run_id,
+    )  # fmt: skip
+
+
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: pa.Table,
+    what: str,
+    at: datetime,
+    report: LoadReport,
+    *,
+    with_universe: bool,
+    run_id: str,
+) -> None:
+    """Insert rows that carry their lineage already (of one file or several: ``what`` names them)."""
     good, bad, by_rule = _insert_checked(
-        con,
-        table,
-        _with_lineage(table, data, entry, at),
-        with_universe=with_universe,
-        run_id=run_id,
-        quarantined_at=at,
+        con, table, rows, with_universe=with_universe, run_id=run_id, quarantined_at=at
     )
     report.rows[table] = report.rows.get(table, 0) + good
     report.quarantined[table] = report.quarantined.get(table, 0) + bad
@@ -257,9 +270,8 @@ def _insert(
         merged[rule] = merged.get(rule, 0) + n
     if bad:
         log.warning(
-            "%s (%s): %d row(s) of raw.%s quarantined (%s)",
-            entry.path,
-            entry.key,
+            "%s: %d row(s) of raw.%s quarantined (%s)",
+            what,
             bad,
             table,
             ", ".join(f"{r}={n}" for r, n in by_rule.items()),
@@ -360,31 +372,60 @@ def load_landed(
     return report
 
 
-def _window_holds(
+def _windows_holding(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    entry: LandedFile,
+    entries: list[LandedFile],
     entity_column: str,
     date_column: str,
     start: date,
     end: date,
-) -> bool:
-    """True when every raw and quarantined row of the window, for the entities this key has loaded
-    before, already came from these very bytes.
+) -> set[str]:
+    """The keys whose window already holds exactly their bytes: every raw and quarantined row of the
+    window, for the entities the key has loaded before, came from this very file (key and sha256).
 
-    Landing the same bytes again (a daily run with nothing new) then changes nothing, so the file is
-    not parsed and reloaded; rows of the window from any other file mean it is.
+    Landing the same bytes again (a daily run with nothing new) then changes nothing, so the file is not
+    parsed and reloaded; rows of the window from any other file mean it is. One query for all the files
+    (thousands of symbols), not one per file.
     """
-    rows = " UNION ALL ".join(
-        f"SELECT sha256, source_key FROM {schema}.{table} WHERE {date_column} BETWEEN $start AND $end "
-        f"AND {entity_column} IN (SELECT {entity_column} FROM {schema}.{table} WHERE source_key = $key)"
-        for schema in ("raw", "quarantine")
+    if not entries:
+        return set()
+    wanted = pa.table(
+        {"source_key": [e.key for e in entries], "sha256": [e.sha256 for e in entries]},
+        schema=pa.schema([("source_key", pa.string()), ("sha256", pa.string())]),
     )
-    total, same = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE sha256 = $sha AND source_key = $key) FROM ({rows})",
-        {"start": start, "end": end, "key": entry.key, "sha": entry.sha256},
-    ).fetchone()
-    return total > 0 and total == same
+    con.register("_wanted", wanted)
+    try:
+        parts = " UNION ALL ".join(
+            f"SELECT {entity_column} AS entity, {date_column} AS day, source_key, sha256 FROM {schema}.{table}"
+            for schema in ("raw", "quarantine")
+        )
+        rows = con.execute(
+            f"""
+            WITH stored AS ({parts}),
+            entities AS (
+                SELECT DISTINCT stored.source_key, stored.entity FROM stored
+                JOIN _wanted USING (source_key)
+            ),
+            in_window AS (
+                SELECT entities.source_key AS for_key, stored.source_key, stored.sha256
+                FROM stored JOIN entities USING (entity)
+                WHERE stored.day BETWEEN $start AND $end
+            )
+            SELECT w.source_key FROM in_window AS i JOIN _wanted AS w ON i.for_key = w.source_key
+            GROUP BY w.source_key
+            HAVING count(*) > 0
+               AND count(*) = count(*) FILTER (WHERE i.sha256 = w.sha256 AND i.source_key = w.source_key)
+            """,
+            {"start": start, "end": end},
+        ).fetchall()
+    finally:
+        con.unregister("_wanted")
+    return {key for (key,) in rows}
+
+
+# Files loaded per transaction by load_window: one DELETE and one INSERT for many symbols.
+WINDOW_BATCH_FILES = 250
 
 
 def load_window(
@@ -413,37 +454,58 @@ def load_window(
     with_universe = _with_universe(con, report.source, [table])
     try:
         rejudge = _judged_against_another_universe(con, table) if with_universe else set()
+        holding = _windows_holding(con, table, entries, entity_column, date_column, start, end)
+        todo = []
         for entry in entries:
-            if entry.key not in rejudge and _window_holds(
-                con, table, entry, entity_column, date_column, start, end
-            ):
+            if entry.key not in rejudge and entry.key in holding:
                 report.unchanged.append(entry.key)
-                continue
-            parsed = _parse_or_quarantine(con, zone, entry, parse, report, run_id, loaded_at)
-            if parsed is None or table not in parsed:
-                continue
-            data = parsed[table]
-            days = data[date_column]
-            data = data.filter(
-                pc.and_(pc.greater_equal(days, pa.scalar(start)), pc.less_equal(days, pa.scalar(end)))
-            )
-            entities = pc.unique(parsed[table][entity_column]).to_pylist()
+            else:
+                todo.append(entry)
+        parts: list[pa.Table] = []
+        entities: set = set()
+        keys: list[str] = []
+
+        def flush() -> None:
+            # one transaction for the batch: the window's rows of its symbols replaced at once
+            if not keys:
+                return
             con.execute("BEGIN TRANSACTION")
             try:
                 for schema in ("raw", "quarantine"):
                     con.execute(
                         f"DELETE FROM {schema}.{table} WHERE {entity_column} IN (SELECT unnest(?)) "
                         f"AND {date_column} BETWEEN ? AND ?",
-                        [entities, start, end],
+                        [sorted(entities), start, end],
                     )
-                _insert(
-                    con, table, data, entry, loaded_at, report, with_universe=with_universe, run_id=run_id
-                )
+                _insert_rows(
+                    con, table, pa.concat_tables(parts), f"{len(keys)} file(s) of {report.source}", loaded_at,
+                    report, with_universe=with_universe, run_id=run_id,
+                )  # fmt: skip
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")
                 raise
-            report.loaded.append(entry.key)
+            report.loaded.extend(keys)
+            parts.clear()
+            entities.clear()
+            keys.clear()
+
+        for entry in todo:
+            parsed = _parse_or_quarantine(con, zone, entry, parse, report, run_id, loaded_at)
+            if parsed is None or table not in parsed:
+                continue
+            data = parsed[table]
+            mine = set(pc.unique(data[entity_column]).to_pylist())
+            if mine & entities or len(keys) >= WINDOW_BATCH_FILES:
+                flush()  # a later file of the same symbol replaces the earlier one's window, as one by one
+            days = data[date_column]
+            data = data.filter(
+                pc.and_(pc.greater_equal(days, pa.scalar(start)), pc.less_equal(days, pa.scalar(end)))
+            )
+            parts.append(_with_lineage(table, data, entry, loaded_at))
+            entities.update(mine)
+            keys.append(entry.key)
+        flush()
     finally:
         if with_universe:
             con.execute("DROP VIEW IF EXISTS _universe")

@@ -49,7 +49,7 @@ MONETARY_CONCEPTS = sorted({row["concept"] for row in _concept_map() if row["met
 # A concept counting shares (dei:EntityCommonStockSharesOutstanding, us-gaap:WeightedAverageNumberOf
 # DilutedSharesOutstanding, ...). Deliberately narrow: per-share amounts (USD/shares) and share-based
 # compensation (USD) do not match, and only a bare currency unit is refused for these.
-SHARE_COUNT_PATTERN = "Shares?Outstanding|NumberOfShare"
+SHARE_COUNT_PATTERN = "Shares?Outstanding|NumberOfShare|WeightedAverageShares"
 CURRENCY_PATTERN = "[A-Z]{3}"  # an ISO 4217 code as SEC and the curated files write it
 
 # The UTC day the row's file was fetched (fetched_at is a lineage column of every incoming row).
@@ -199,7 +199,7 @@ RULES: dict[str, list[Rule]] = {
         *_fact_unit_rules(),
         Rule(
             "money_not_in_currency",
-            f"taxonomy = 'us-gaap' AND concept IN {_sql_list(MONETARY_CONCEPTS)} "
+            f"taxonomy IN ('us-gaap', 'ifrs-full') AND concept IN {_sql_list(MONETARY_CONCEPTS)} "
             f"AND trim(unit) <> '' AND NOT regexp_full_match(unit, '{CURRENCY_PATTERN}')",
             _fmt("{}:{} is an amount of money, reported in {}", "taxonomy", "concept", "unit"),
             "an amount of money reported in shares (or another non-currency unit)",

@@ -15,7 +15,7 @@ import csv
 import io
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +24,7 @@ from urllib.request import url2pathname
 import duckdb
 import pyarrow as pa
 
+from ingestion.baskets import BASKETS_FILE, read_baskets
 from ingestion.config import SEC_ALL_UNIVERSE, Settings
 from ingestion.errors import BadSourceFile
 from ingestion.landing import LandedFile, LandingZone
@@ -111,13 +112,15 @@ class Listing:
         return self.role == "benchmark" or self.filer == "hkex" or "." in self.ticker
 
 
-def parse_lines(body: bytes, path: str) -> list[Listing]:
+def parse_lines(body: bytes, path: str, baskets: Iterable[str] | None = None) -> list[Listing]:
     """Every line of a universe file as written (one per line), each field checked.
 
     A field that is not what its column holds raises UniverseError naming file, line and column: the
     whole file is refused, as a typo could otherwise become a path or reach SQL. Which lines SEC
-    knows, duplicates and share classes of one filer are for :func:`resolve_lines`.
+    knows, duplicates and share classes of one filer are for :func:`resolve_lines`. ``baskets``: the
+    basket names a line may name (default: the basket file, ``dbt_project/seeds/baskets.csv``).
     """
+    allowed = list(read_baskets()) if baskets is None else list(baskets)
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -153,6 +156,12 @@ def parse_lines(body: bytes, path: str) -> list[Listing]:
             value = row[column]
             if value and not pattern.match(value):
                 raise bad(column, f"does not match {pattern.pattern}")
+        if row["basket"] not in allowed:
+            raise bad(
+                "basket",
+                f"is not a basket of {BASKETS_FILE.name} ({', '.join(allowed)}): add it there "
+                "(name, description, benchmark price symbol) or name one of those",
+            )
         row["role"] = row["role"] or "company"
         for column, choices in _CHOICES.items():
             if row[column] not in choices:
@@ -228,7 +237,12 @@ def parse_lines(body: bytes, path: str) -> list[Listing]:
 
 
 def parse_universe(
-    body: bytes, path: str, index: TickerIndex | None = None, previous: dict[str, str] | None = None
+    body: bytes,
+    path: str,
+    index: TickerIndex | None = None,
+    previous: dict[str, str] | None = None,
+    *,
+    baskets: Iterable[str] | None = None,
 ) -> list[Listing]:
     """The universe's listings, one per company or benchmark, resolved against SEC's ``index``.
 
@@ -236,7 +250,7 @@ def parse_universe(
     refused lines come back with ``refused`` set (the loader sends them to quarantine.universe).
     ``previous``: ticker -> CIK as raw.universe held it, to record a CIK company_tickers moved.
     """
-    listings = resolve_lines(parse_lines(body, path), path, index, previous or {})
+    listings = resolve_lines(parse_lines(body, path, baskets), path, index, previous or {})
     return default_benchmarks(listings, path, strict=b"benchmark" in body.split(b"\n", 1)[0])
 
 

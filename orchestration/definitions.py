@@ -21,3 +21,8 @@ defs = dg.Definitions(
     resources=build_resources(),
     executor=dg.in_process_executor,
 )
+
+
+def refresh_job() -> dg.JobDefinition:
+    """The refresh job, as each step process of the multiprocess executor rebuilds it (lake mode)."""
+    return defs.resolve_job_def("refresh")

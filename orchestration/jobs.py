@@ -1,7 +1,8 @@
 """The one job: a full refresh is one Dagster run.
 
 Every source (the universe first), the Great Expectations checks, one ``dbt build``, serving and
-the report, in one process (in-process executor): one DuckDB writer, one GX context, one dbt call.
+the report, in one process (in-process executor): one DuckDB writer, one GX context, one dbt call
+(in lake mode, in parallel processes: see ``parallel_config``).
 Price bars are partitioned by month, so a run names a range of months (the ones not loaded yet and
 the current one); everything else runs once per run. ``make run`` (orchestration/run.py) and the
 daily schedule launch it.
@@ -9,10 +10,22 @@ daily schedule launch it.
 
 import dagster as dg
 
+# Lake mode (AIGAP_WAREHOUSE) lifts the one-writer rule: the same job runs its steps in parallel
+# processes (orchestration/run.py passes this config; a cluster deployment swaps in dagster-k8s's
+# executor, docs/scale-out.md). The embedded file keeps the in-process default.
+IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
+
+
+def parallel_config(workers: int) -> dict:
+    """Run config of a lake-mode refresh: each step in its own process, ``workers`` at a time."""
+    return {"execution": {"config": {"multiprocess": {"max_concurrent": workers}}}}
+
+
 refresh = dg.define_asset_job(
     name="refresh",
     selection=dg.AssetSelection.all(),
     description="Land and load every source (price bars for the run's range of months), run every check, "
     "one dbt build (models + tests), publish serving, draw the report.",
-    executor_def=dg.in_process_executor,
+    executor_def=dg.multi_or_in_process_executor,
+    config=IN_PROCESS,
 )

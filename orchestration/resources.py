@@ -23,6 +23,7 @@ from pydantic import PrivateAttr
 from ingestion.config import Settings, load_settings
 from ingestion.landing import LandingZone
 from ingestion.locking import warehouse_lock
+from ingestion.warehouse import open_warehouse
 from orchestration.dbt_project import dbt_project
 
 
@@ -57,6 +58,9 @@ class WarehouseResource(dg.ConfigurableResource):
     With the in-process executor, resources are set up once per run, so the lock spans every
     step: a second run started meanwhile waits ``lock_wait_seconds`` and then fails, naming the
     run that holds the lock.
+
+    In lake mode (AIGAP_WAREHOUSE, ingestion/lake.py) the warehouse is a DuckLake catalog that many
+    processes write at once with snapshot isolation: no run lock, each connection attaches the lake.
     """
 
     settings: dg.ResourceDependency[AigapSettings]
@@ -67,10 +71,16 @@ class WarehouseResource(dg.ConfigurableResource):
         return str(self.settings.get().db_path)
 
     @contextmanager
-    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        path = self.settings.get().db_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
+    def get_connection(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        settings = self.settings.get()
+        if settings.is_lake:
+            con = open_warehouse(settings, read_only=read_only)
+        elif read_only:
+            con = duckdb.connect(str(settings.db_path), read_only=True)
+        else:
+            path = settings.db_path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(path))
         try:
             yield con
         finally:
@@ -78,6 +88,11 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["WarehouseResource"]:
+        if self.settings.get().is_lake:  # DuckLake's snapshots and conflict checks replace the lock
+            # A catalog that cannot be attached fails the step here, naming AIGAP_WAREHOUSE, before it writes.
+            open_warehouse(self.settings.get(), read_only=True).close()
+            yield self
+            return
         run_id = context.run.run_id if context.run else "no run"
         with warehouse_lock(
             self.settings.get().lock_path,

@@ -16,8 +16,10 @@ import dagster as dg
 from ingestion.config import Settings, load_settings
 from ingestion.locking import WarehouseBusy
 from ingestion.publish.summary import print_summary
-from orchestration.definitions import defs
-from orchestration.instance import write_instance_config
+from ingestion.warehouse import describe
+from orchestration.definitions import defs, refresh_job
+from orchestration.instance import prepare_home, write_instance_config
+from orchestration.jobs import parallel_config
 from orchestration.partitions import MONTHS
 
 PRICE_BARS = dg.AssetKey(["raw", "prices_daily"])
@@ -30,13 +32,19 @@ def months_to_load(instance: dg.DagsterInstance, settings: Settings) -> tuple[st
     exist (a new AIGAP_HOME beside an old DAGSTER_HOME) has nothing loaded.
     """
     keys = MONTHS.get_partition_keys()
-    done = instance.get_materialized_partitions(PRICE_BARS) if settings.db_path.exists() else set()
+    exists = settings.is_lake or settings.db_path.exists()  # the lake's catalog and Dagster's share a server
+    done = instance.get_materialized_partitions(PRICE_BARS) if exists else set()
     missing = [k for k in keys[:-1] if k not in done]
     return (missing[0] if missing else keys[-1]), keys[-1]
 
 
 def instance(settings: Settings) -> dg.DagsterInstance:
-    """DAGSTER_HOME's instance, else the one beside the warehouse (what `make dev` opens too)."""
+    """DAGSTER_HOME's instance, else the one beside the warehouse (what `make dev` opens too).
+
+    In lake mode, its storage is PostgreSQL (orchestration/instance.py).
+    """
+    if settings.is_lake:
+        return dg.DagsterInstance.from_config(str(prepare_home(settings)))
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
     home = settings.dagster_home
@@ -44,13 +52,22 @@ def instance(settings: Settings) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_config(str(home))
 
 
-def run_refresh(instance: dg.DagsterInstance, settings: Settings) -> dg.ExecuteInProcessResult:
+def run_refresh(instance: dg.DagsterInstance, settings: Settings):
+    """One refresh run: its result (ExecuteInProcessResult, or in lake mode execute_job's result)."""
     first, last = months_to_load(instance, settings)
     print(f"refresh: price bars {first[:7]}..{last[:7]}, every other source whole")
+    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+    if settings.is_lake:  # several writers at once: each step in its own process (the lake has no run lock)
+        print(f"lake mode: {settings.lake_workers} step(s) at a time, {describe(settings)}")
+        return dg.execute_job(
+            dg.reconstructable(refresh_job),
+            instance=instance,
+            tags=tags,
+            run_config=parallel_config(settings.lake_workers),
+            raise_on_error=False,
+        )
     return defs.resolve_job_def("refresh").execute_in_process(
-        instance=instance,
-        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
-        raise_on_error=False,
+        instance=instance, tags=tags, raise_on_error=False
     )
 
 

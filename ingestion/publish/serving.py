@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,6 +127,12 @@ def _create_macros(con: duckdb.DuckDBPyConnection) -> None:
             ) from exc
 
 
+def create_lake_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Lake mode: the same macros in the DuckLake catalog (its schema main), where DuckDB clients that
+    attach the lake read-only find them (DuckLake keeps macros in its catalog like views)."""
+    _create_macros(con)
+
+
 def _create_quality_views(con: duckdb.DuckDBPyConnection) -> None:
     """Views over audit and quarantine for analysts and the dashboard's data-quality page.
 
@@ -166,15 +173,25 @@ def _create_quality_views(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def write_serving_copy(db_path: Path, target: Path, storage_version: str = SERVING_STORAGE_VERSION) -> None:
+def write_serving_copy(
+    db_path: Path,
+    target: Path,
+    storage_version: str = SERVING_STORAGE_VERSION,
+    open_source: Callable[[], duckdb.DuckDBPyConnection] | None = None,
+) -> None:
     """Copy every schema, table, view and sequence of ``db_path`` into a new file ``target``
-    written in ``storage_version``, add the analysts' macros, and fsync it."""
+    written in ``storage_version``, add the analysts' macros, and fsync it.
+
+    ``open_source`` opens another warehouse instead of ``db_path`` (lake mode: the DuckLake catalog
+    attached read-only as the connection's default catalog, one snapshot of it copied).
+    """
     target.unlink(missing_ok=True)
     target.with_name(target.name + ".wal").unlink(missing_ok=True)
     # The same connection settings as the run's own (read-write), so an instance the run's
     # process still holds is shared rather than refused.
-    with duckdb.connect(str(db_path)) as con:
-        con.execute("CHECKPOINT")
+    with open_source() if open_source else duckdb.connect(str(db_path)) as con:
+        if open_source is None:
+            con.execute("CHECKPOINT")
         source = con.execute("SELECT current_database()").fetchone()[0]
         path = str(target).replace("'", "''")
         con.execute(f"ATTACH '{path}' AS serving_copy (STORAGE_VERSION '{storage_version}')")
@@ -190,8 +207,14 @@ def write_serving_copy(db_path: Path, target: Path, storage_version: str = SERVI
         os.fsync(fh.fileno())
 
 
-def publish(db_path: Path, serving_db_path: Path, parquet_dir: Path) -> PublishReport:
-    """Replace the serving file (and the marts' Parquet files) with the current warehouse."""
+def publish(
+    db_path: Path,
+    serving_db_path: Path,
+    parquet_dir: Path,
+    open_source: Callable[[], duckdb.DuckDBPyConnection] | None = None,
+) -> PublishReport:
+    """Replace the serving file (and the marts' Parquet files) with the current warehouse
+    (``db_path``, or what ``open_source`` opens: see ``write_serving_copy``)."""
     started = time.monotonic()
     serving_db_path.parent.mkdir(parents=True, exist_ok=True)
     parquet_dir.mkdir(parents=True, exist_ok=True)
@@ -199,7 +222,7 @@ def publish(db_path: Path, serving_db_path: Path, parquet_dir: Path) -> PublishR
     remove_leftovers(parquet_dir)
     tmp = serving_db_path.with_name(f".{serving_db_path.name}.{os.getpid()}.tmp")
     try:
-        write_serving_copy(db_path, tmp)
+        write_serving_copy(db_path, tmp, open_source=open_source)
         # Open the copy before it goes live: a file that does not open is never published.
         with duckdb.connect(str(tmp), read_only=True) as check:
             marts = list_marts(check)

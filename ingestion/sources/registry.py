@@ -29,7 +29,7 @@ from ingestion.config import Settings
 from ingestion.errors import SourceUnreachable
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import LoadReport, Parser, load_landed, load_window
-from ingestion.sources import federal_register, fx, hkex, prices, sec, sec_tickers
+from ingestion.sources import federal_register, fx, hkex, prices, sec, sec_bulk, sec_tickers
 from ingestion.universe import (
     UNIVERSE_SOURCE,
     Listing,
@@ -63,9 +63,10 @@ class Source:
     # Loaded by date window instead of file by file (see the module doc): the loader of a window,
     # called as (con, zone, settings, listings, window, run_id).
     load_window: Callable[..., LoadReport] | None = None
-    # Loaded by its own loader instead (the universe: resolved with company_tickers.json), called
-    # as (con, zone, run_id=...).
-    loader: Callable[..., LoadReport] | None = None
+    # Loads the source's files itself instead of file by file (the universe: resolved with
+    # company_tickers.json; SEC: api documents or bulk archives), called as
+    # (con, zone, settings, listings, run_id=, keys=).
+    load_files: Callable[..., LoadReport] | None = None
     # Read before raw.universe exists (company_tickers.json, the universe itself): no listings needed.
     before_universe: bool = False
 
@@ -105,8 +106,8 @@ class Source:
     ) -> LoadReport:
         """Load the newest landed files of this source (of ``keys`` or of ``window``) into raw."""
         folder = self.folder
-        if self.loader is not None:
-            return self.loader(con, zone, run_id=run_id)
+        if self.load_files is not None:
+            return self.load_files(con, zone, settings, listings, run_id=run_id, keys=keys)
         if self.load_window is None:
             wanted = {k for k in zone.latest(folder) if self.owns(k) and (keys is None or k in keys)}
             return load_landed(
@@ -245,6 +246,13 @@ def _land_sec_tickers(live: bool) -> LandFn:
     return land
 
 
+def _load_universe(
+    con: duckdb.DuckDBPyConnection, zone: LandingZone, settings: Settings, listings: list[Listing], **kw
+) -> LoadReport:
+    """The universe resolves from what landed (its file and company_tickers.json), not from listings."""
+    return load_universe(con, zone, run_id=kw["run_id"])
+
+
 SOURCES: dict[str, Source] = {
     s.name: s
     for s in [
@@ -262,7 +270,7 @@ SOURCES: dict[str, Source] = {
             "source fetches and what their rows are checked against.",
             raw_tables=("universe",), follows=None,
             land_sample=_whole(land_universe), land_live=_whole(land_universe), parse=parse_universe_file,
-            loader=load_universe, before_universe=True,
+            load_files=_load_universe, before_universe=True,
         ),
         Source(
             name=hkex.SOURCE, folder=hkex.SOURCE, group="reference",
@@ -273,11 +281,13 @@ SOURCES: dict[str, Source] = {
         ),
         Source(
             name=sec.SOURCE, folder=sec.SOURCE, group="filings",
-            description="SEC EDGAR XBRL companyfacts and submissions JSON of each SEC filer (facts, filings "
-            "and the company fields of each submissions document), and the XBRL instance of each filing of "
-            "the filers whose statements use extension concepts.",
+            description="SEC EDGAR XBRL companyfacts and submissions JSON of each SEC filer (per company, or "
+            "from SEC's nightly bulk archives: AIGAP_SEC_MODE; facts, filings and the company fields of each "
+            "submissions document), and the XBRL instance of each filing of the filers whose statements use "
+            "extension concepts.",
             raw_tables=tuple(sec.RAW_TABLES), follows="filings",
-            land_sample=_whole(sec.land_sample), land_live=_whole(sec.land_live), parse=sec.parse,
+            land_sample=_whole(sec_bulk.land_sample), land_live=_whole(sec_bulk.land_live), parse=sec.parse,
+            load_files=sec_bulk.load,
         ),
         Source(
             name=PRICES, folder=PRICES, group="market",

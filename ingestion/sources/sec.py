@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from operator import attrgetter
@@ -143,26 +144,39 @@ def land_sample(settings: Settings, zone: LandingZone, listings: list[Listing]) 
     return landed
 
 
+# (listing) -> (submissions body, the path to name in errors), or None when there is none
+SubmissionsOf = Callable[[Listing], tuple[bytes, str] | None]
+
+
 def _extension_filers(
-    listings: list[Listing], zone: LandingZone, *, sample: bool
+    listings: list[Listing], zone: LandingZone, *, sample: bool, submissions_of: SubmissionsOf | None = None
 ) -> list[tuple[Listing, pa.Table, list[str]]]:
     """The SEC filers with extension concepts in the concept map, each with its landed submissions
-    (filings.recent) and the names of its older submissions pages that reach back to FIRST_FILED."""
+    (filings.recent) and the names of its older submissions pages that reach back to FIRST_FILED.
+
+    ``submissions_of`` gives a company's submissions document when it is not landed on its own (bulk
+    mode reads it from the landed submissions.zip); by default the landed ``submissions/CIK...`` file.
+    """
     wanted = sec_instances.extension_concepts()
     latest = zone.latest(SOURCE)
     chosen = []
     for listing in sec_listings(listings):
-        entry = latest.get(f"submissions/CIK{listing.cik10}")
         if listing.ticker not in wanted:
             continue
-        if entry is None or entry.is_sample != sample:
+        if submissions_of is not None:
+            found = submissions_of(listing)
+        else:
+            entry = latest.get(f"submissions/CIK{listing.cik10}")
+            found = None if entry is None or entry.is_sample != sample else (entry, entry.path)
+        if found is None:
             log.warning(
                 "%s has extension concepts but no landed submissions: no XBRL instances", listing.ticker
             )
             continue
         try:
-            body = zone.read(entry)
-            recent = parse_submissions(body, entry.path, listing.cik10 or "")
+            source, path = found
+            body = zone.read(source) if isinstance(source, LandedFile) else source
+            recent = parse_submissions(body, path, listing.cik10 or "")
             chosen.append((listing, recent, _older_pages(body, recent)))
         except BadSourceFile as exc:  # the loader quarantines that file and says why
             log.warning("%s: its submissions cannot list its XBRL instances: %s", listing.ticker, exc)

@@ -9,7 +9,6 @@ from typing import Any
 from uuid import uuid4
 
 import dagster as dg
-import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import get_asset_check_key_for_test  # not exported: test_dagster_dbt_pins.py
 
@@ -80,12 +79,14 @@ def _held_back(context: dg.AssetExecutionContext, event) -> bool:
     return key is not None and key.path[0] in HELD_BACK
 
 
-def _with_table_metadata(context: dg.AssetExecutionContext, events: list, db_path: str) -> list:
+def _with_table_metadata(
+    context: dg.AssetExecutionContext, events: list, warehouse: WarehouseResource
+) -> list:
     """Row counts for every mart dbt built, previews for the key ones.
 
     dbt holds the DuckDB file while it runs, so this reads once dbt has finished.
     """
-    with duckdb.connect(db_path, read_only=True) as con:
+    with warehouse.get_connection(read_only=True) as con:
         enriched = []
         for event in events:
             key = context.asset_key_for_output(event.output_name) if isinstance(event, dg.Output) else None
@@ -213,7 +214,7 @@ def aigap_dbt(
         if invocation.is_successful():
             record_dbt_build(con, context.run.run_id, fingerprint)
             _keep_parse_state(target, s.dbt_parse_state)
-    yield from _with_table_metadata(context, marts, duckdb.database)
+    yield from _with_table_metadata(context, marts, duckdb)
     if not invocation.is_successful():
         raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log above")
 

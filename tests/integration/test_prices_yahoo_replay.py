@@ -218,7 +218,8 @@ def test_live_yahoo_without_token_to_unadjusted_closes(tmp_path):
 
     results = run_dbt(settings.home)
     jump = results["assert_no_split_sized_jump_without_split_event"]
-    assert (jump["status"], jump["failures"]) == ("fail", 1), results["_stdout"][-3000:]
+    # one listing's anomaly: a warning naming it, never a stop (docs/publish_rules.md)
+    assert (jump["status"], jump["failures"]) == ("warn", 1), results["_stdout"][-3000:]
     others = {k: r["status"] for k, r in results.items() if k != "_stdout" and r is not jump}
     assert set(others.values()) <= {"success", "pass"}, others
 

@@ -1,13 +1,13 @@
 """DuckDB 1.x clients (what BI drivers bundle) open the published serving file (issue 15).
 
 Each client is a real DuckDB release in its own environment (``uv run --isolated --no-project
---with 'duckdb>=1.5,<2'``), never the warehouse's own 2.x: the published file must be written in a
-storage version they read, and the analysts' table macros must survive that format and be
-callable from them.
+--with 'duckdb>=1.5,<2'``), never the warehouse's own (1.5.5, pinned for DuckLake: docs/scale-out.md):
+the published file must be written in a storage version they read, and the analysts' table macros
+must survive that format and be callable from them.
 
 - On a tiny hand-made warehouse: ``fundamentals_as_of`` and ``valuation_on`` give the rows
-  worked out by hand below, from 1.5 and from 1.4; a file written without the older storage
-  version is refused by the 1.5 client (so the client test can tell).
+  worked out by hand below, from 1.5 and from 1.4; a file written in the warehouse DuckDB's newest
+  storage version (v1.5.0) is refused by the 1.4 client (so the client test can tell).
 - On the warehouse of a complete run (``baseline()``, built once per pytest process): the 1.5
   client queries every mart and the helper views, with the row counts the 2.x side sees.
 - The 1.5 client reads in a loop while the warehouse is published again and again in another
@@ -33,6 +33,7 @@ from tests.support.pipeline_proc import REPO_ROOT, baseline, clone_home, serving
 
 CLIENT_15 = "duckdb>=1.5,<2"
 CLIENT_14 = "duckdb>=1.4,<1.5"
+NEWEST_STORAGE_VERSION = "v1.5.0"  # the newest storage of the warehouse's DuckDB (1.5.5), unknown to 1.4
 
 
 def uv_command() -> list[str]:
@@ -92,8 +93,11 @@ VALUATION = [
 ]
 
 
-def make_warehouse(path: Path) -> Path:
-    con = duckdb.connect(str(path))
+def make_warehouse(path: Path, storage_version: str | None = None) -> Path:
+    con = duckdb.connect()
+    option = f" (STORAGE_VERSION '{storage_version}')" if storage_version else ""
+    con.execute(f"ATTACH '{path}' AS aigap{option}")
+    con.execute("USE aigap")
     con.execute("CREATE SCHEMA marts; CREATE SCHEMA quarantine; CREATE SCHEMA audit")
     con.execute(
         "CREATE TABLE marts.fct_fundamentals (ticker VARCHAR, metric VARCHAR, period_kind VARCHAR, "
@@ -198,12 +202,12 @@ def test_helpers_give_the_hand_worked_rows_in_a_1x_client(tiny_serving, client):
     assert out["checks"] == [["gx_prices", "passed", "0"]]  # the later of the two results
 
 
-def test_a_file_in_the_newest_format_is_refused_by_the_15_client(tmp_path):
-    """Without the older storage version 1.5 cannot read the file: the client test above can fail."""
-    db = make_warehouse(tmp_path / "aigap.duckdb")
+def test_a_file_in_the_newest_format_is_refused_by_the_14_client(tmp_path):
+    """Without the older storage version 1.4 cannot read the file: the client test above can fail."""
+    db = make_warehouse(tmp_path / "aigap.duckdb", storage_version=NEWEST_STORAGE_VERSION)
     proc = subprocess.run(
         client_cmd(
-            CLIENT_15, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True)", str(db)
+            CLIENT_14, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True)", str(db)
         ),
         capture_output=True,
         text=True,

@@ -39,3 +39,10 @@ def test_unknown_mode_is_refused_with_its_variable(env):
 def test_missing_universe_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="AIGAP_UNIVERSE"):
         load_settings({"AIGAP_UNIVERSE": str(tmp_path / "nope.csv")})
+
+
+def test_sec_mode_defaults_to_auto_and_refuses_other_values(tmp_path: Path):
+    assert load_settings({"AIGAP_HOME": str(tmp_path)}).sec_mode == "auto"
+    assert load_settings({"AIGAP_HOME": str(tmp_path), "AIGAP_SEC_MODE": "Bulk"}).sec_mode == "bulk"
+    with pytest.raises(ConfigError, match="AIGAP_SEC_MODE='zip'"):
+        load_settings({"AIGAP_HOME": str(tmp_path), "AIGAP_SEC_MODE": "zip"})

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.slow
 DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 SEEDS = "export_control_events export_control_provisions accelerators accelerator_china_status"
 MODELS = (
-    "int_company_listings int_export_control_event_days dim_export_control_event int_accelerator_china_status dim_accelerator "
-    "fct_compute_access_gap int_event_abnormal_returns fct_event_study"
+    "int_company_listings int_export_control_event_days dim_export_control_event int_accelerator_china_status "
+    "dim_accelerator fct_compute_access_gap int_event_abnormal_returns dim_company dim_basket_member fct_event_study"
 )
 
 # NYSE closed on Labor Day 2022-09-05, Good Friday 2024-03-29 and Good Friday 2025-04-18

@@ -117,7 +117,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         home,
         "run",
         "--select",
-        "dim_company int_company_listings fct_valuation_daily fct_return_on_research fct_growth_vs_utility "
+        "dim_company int_company_listings dim_basket_member fct_valuation_daily fct_return_on_research fct_growth_vs_utility "
         "rpt_ev_to_rd rpt_return_on_research rpt_growth_vs_utility",
     )
     return db

@@ -65,3 +65,44 @@ def test_temp_copies_of_killed_writes_are_removed_and_landed_files_kept(tmp_path
     assert not orphan.exists() and not other.exists()
     assert zone.read(kept) == b"a,b\n1,2\n"
     assert zone.remove_orphaned_temp_files() == []
+
+
+def test_a_streamed_body_lands_like_the_same_bytes_given_whole(tmp_path):
+    zone = LandingZone(tmp_path)
+    body = os.urandom(3 * (1 << 20) + 17)  # a few chunks and a tail
+    chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))
+    streamed = zone.land_stream("filings", "bulk/companyfacts.zip", chunks, url="u", suffix=".zip")
+    assert streamed.stored and streamed.bytes == len(body) and streamed.sha256 == sha256_hex(body)
+    assert zone.path_of(streamed).read_bytes() == body
+    assert zone.verify(streamed) == zone.path_of(streamed)
+    again = zone.land("filings", "bulk/companyfacts.zip", body, url="u2", suffix=".zip")
+    assert not again.stored and again.path == streamed.path
+    source = tmp_path / "local.zip"
+    source.write_bytes(body)
+    from_file = zone.land_file("filings", "bulk/companyfacts.zip", source, url="sample://x", suffix=".zip")
+    assert from_file.sha256 == streamed.sha256 and not from_file.stored
+    assert len(list(zone.manifest("filings"))) == 3
+    assert not list((tmp_path / "filings").rglob(".landing-*"))  # no temp file left behind
+
+
+def test_a_stream_that_breaks_off_lands_nothing(tmp_path):
+    zone = LandingZone(tmp_path)
+
+    def broken():
+        yield b"PK\x03\x04" + b"x" * 1000
+        raise ConnectionError("peer closed the connection")
+
+    with pytest.raises(ConnectionError):
+        zone.land_stream("filings", "bulk/companyfacts.zip", broken(), url="u", suffix=".zip")
+    assert list(zone.manifest("filings")) == []
+    assert [p for p in (tmp_path / "filings").rglob("*") if p.is_file()] == []
+
+
+def test_verify_streams_and_names_a_changed_file(tmp_path):
+    zone = LandingZone(tmp_path)
+    entry = zone.land_stream("filings", "bulk/submissions.zip", [b"abc", b"def"], url="u", suffix=".zip")
+    path = zone.path_of(entry)
+    os.chmod(path, 0o644)
+    path.write_bytes(b"abcdeX")
+    with pytest.raises(LandingIntegrityError, match="changed on disk"):
+        zone.verify(entry)

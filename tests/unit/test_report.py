@@ -338,3 +338,34 @@ def test_main_prints_every_file_of_the_report(built, capsys: pytest.CaptureFixtu
         assert any(
             line.startswith(status + " ") and line.endswith(str(out / f"{spec.name}.png")) for line in lines
         )
+
+
+def test_charts_draw_a_third_basket_in_its_own_color():
+    """Baskets are data: a hardware basket beside US and CN gets its own line and color."""
+    from datetime import date
+
+    from ingestion.publish.report.charts import basket_colors, draw_basket_indices, draw_event_study
+    from ingestion.publish.report.model import Rows
+
+    days = [date(2022, 11, 30), date(2022, 12, 1)]
+    baskets = Rows(
+        ("date", "basket", "index_2022_11_30", "is_sample"),
+        [(d, b, 100.0 + i, True) for b in ("hardware", "CN", "US") for i, d in enumerate(days)],
+    )
+    fig = draw_basket_indices({"baskets": baskets})
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines() if "basket" in line.get_label()] == [
+        "US basket",
+        "CN basket",
+        "hardware basket",
+    ]
+    colors = basket_colors(["US", "CN", "hardware"])
+    assert len(set(colors.values())) == 3 and colors["US"] == "#1f4e9a" and colors["CN"] == "#c0392b"
+    cars = Rows(
+        ("event_id", "event_date", "entity", "event_window", "window_first_day", "window_last_day", "car",
+         "t_stat", "is_sample"),
+        [("e1", days[0], b, "[-1,+1]", -1, 1, 0.01 * (k + 1), 1.0, True) for k, b in enumerate(("US", "CN", "hardware"))],
+    )  # fmt: skip
+    fig = draw_event_study({"cars": cars})
+    bars = [p for p in fig.axes[0].patches]
+    assert len(bars) == 3  # one bar per basket for the one event

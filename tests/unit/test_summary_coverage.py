@@ -58,3 +58,37 @@ def test_no_coverage_mart_no_lines() -> None:
     con = duckdb.connect()
     con.execute("create schema marts")
     assert coverage_lines(con) == []
+
+
+def test_above_20_companies_the_summary_shows_the_distribution_not_a_line_per_company() -> None:
+    from ingestion.publish.summary import coverage_summary
+
+    coverage = []
+    for i in range(25):
+        ticker = f"C{i:02d}"
+        for year in (2023, 2024):
+            # revenue: everyone, every year. rd_expense: C00-C04 lack it in 2024 (their latest year),
+            # C05 lacks it in 2023 only, C06 in both years
+            rd_present = not ((i < 5 and year == 2024) or (i == 5 and year == 2023) or i == 6)
+            coverage += [
+                (ticker, year, "revenue", True, True, "reported"),
+                (ticker, year, "rd_expense", rd_present, True, "reported" if rd_present else None),
+            ]
+    # a company whose only year has no annual report counts in no metric's denominator
+    coverage.append(("NOAR", 2024, "revenue", False, False, None))
+    con = marts(
+        coverage,
+        [("C00", "core_metric_missing"), ("C00", "implausible_jump"), ("C01", "core_metric_missing")],
+    )
+    heading, lines = coverage_summary(con)
+    assert heading.startswith("fundamentals coverage over 26 companies")
+    # rd_expense over 25 companies with an annual report: latest year present for 25 - 5 (C00-C04) - 1 (C06)
+    # = 19 (76.0 %); every year: 25 - 5 - 1 (C05) - 1 (C06) = 18; none: C06 only
+    assert lines == [
+        "rd_expense                 latest year 19/25 ( 76.0 %)  every year 18  none 1",
+        "revenue                    latest year 25/25 (100.0 %)  every year 25  none 0",
+        "companies with anomalies: 2 (companies per kind: core_metric_missing 2, implausible_jump 1)",
+    ]
+    # at or below the limit: one line per company, as before
+    _, per_company = coverage_summary(con, max_lines=26)
+    assert len(per_company) == 26 and per_company[0].startswith("C00 ")

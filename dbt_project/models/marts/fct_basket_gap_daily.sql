@@ -1,18 +1,21 @@
--- US vs CN basket, one row per basket and day in the union of the members' trading days.
+-- Every basket of the universe in use (seed baskets, membership dim_basket_member), one row per basket
+-- and day in the union of the members' trading days. A company in several baskets counts in each.
 -- Each member contributes its latest valuation on or before the day (as-of join), so a Hong Kong
 -- holiday does not drop Tencent from the CN basket on a day NYSE trades, and vice versa.
 with
 
 valuations as (
     select
-        ticker,
-        basket,
-        date,
-        market_cap_usd,
-        pe_ttm,
-        ev_to_rd_ttm,
-        is_sample
-    from {{ ref('fct_valuation_daily') }}
+        valuation.ticker,
+        membership.basket,
+        valuation.date,
+        valuation.market_cap_usd,
+        valuation.pe_ttm,
+        valuation.ev_to_rd_ttm,
+        valuation.is_sample
+    from {{ ref('fct_valuation_daily') }} as valuation
+    inner join {{ ref('dim_basket_member') }} as membership
+        on valuation.ticker = membership.ticker
 ),
 
 members as (
@@ -140,19 +143,18 @@ indexed as (
 ),
 
 benchmarks as (
-    -- each basket's market benchmark (SPY, the Tracker Fund of Hong Kong): adjusted close, i.e. a total
-    -- return series; ratios of adjusted closes do not change when the provider rescales history
+    -- each basket's market benchmark as the basket file names it (SPY, the Tracker Fund of Hong Kong):
+    -- adjusted close, i.e. a total return series; ratios of adjusted closes do not change when the
+    -- provider rescales history
     select
         prices.date,
-        listings.basket,
-        listings.ticker as benchmark_ticker,
+        baskets.basket,
+        baskets.benchmark_ticker,
         prices.adjusted_close
     from {{ ref('stg_prices__daily') }} as prices
-    inner join {{ ref('int_company_listings') }} as listings
-        on prices.price_symbol = listings.price_symbol
-    where
-        listings.role = 'benchmark'
-        and prices.adjusted_close is not null
+    inner join {{ ref('dim_basket') }} as baskets
+        on prices.price_symbol = baskets.benchmark_price_symbol
+    where prices.adjusted_close is not null
 ),
 
 benchmark_levels as (
@@ -189,18 +191,33 @@ benchmark_indexed as (
         on benchmark_levels.basket = benchmark_base.basket
 ),
 
-gap as (
-    -- the US/CN comparison of the same day, repeated on both baskets' rows
+default_pair as (
+    -- the essay's pair (var default_pair, seed basket_pairs): its ratios stay on every basket row as
+    -- the us_to_cn_* columns; every pair's ratios are in fct_pair_gap_daily
     select
-        date,
-        {{ safe_ratio("max(market_cap_usd) filter (where basket = 'US')",
-                      "max(market_cap_usd) filter (where basket = 'CN')") }} as us_to_cn_market_cap_ratio,
-        {{ safe_ratio("max(median_pe_ttm) filter (where basket = 'US')",
-                      "max(median_pe_ttm) filter (where basket = 'CN')") }} as us_to_cn_median_pe_ratio,
-        {{ safe_ratio("max(median_ev_to_rd_ttm) filter (where basket = 'US')",
-                      "max(median_ev_to_rd_ttm) filter (where basket = 'CN')") }} as us_to_cn_median_ev_to_rd_ratio
+        long_basket,
+        short_basket
+    from {{ ref('basket_pairs') }}
+    where pair = '{{ var("default_pair", "US_vs_CN") }}'
+),
+
+gap as (
+    -- the default pair's comparison of the same day, repeated on every basket's row of that day
+    select
+        indexed.date,
+        {{ safe_ratio("max(indexed.market_cap_usd) filter (where indexed.basket = default_pair.long_basket)",
+                      "max(indexed.market_cap_usd) filter (where indexed.basket = default_pair.short_basket)") }}
+            as us_to_cn_market_cap_ratio,
+        {{ safe_ratio("max(indexed.median_pe_ttm) filter (where indexed.basket = default_pair.long_basket)",
+                      "max(indexed.median_pe_ttm) filter (where indexed.basket = default_pair.short_basket)") }}
+            as us_to_cn_median_pe_ratio,
+        {{ safe_ratio("max(indexed.median_ev_to_rd_ttm) filter (where indexed.basket = default_pair.long_basket)",
+                      "max(indexed.median_ev_to_rd_ttm) filter (where indexed.basket = default_pair.short_basket)") }}
+            as us_to_cn_median_ev_to_rd_ratio
     from indexed
-    group by date
+    left join default_pair
+        on true
+    group by indexed.date
 )
 
 select

@@ -32,12 +32,19 @@ windows as (
     ) as windows (event_window, first_day, last_day)  -- noqa: AL05
 ),
 
+-- basket membership (dim_basket_member): a company in several baskets is in each basket's portfolio
+memberships as (
+    select
+        basket,
+        ticker
+    from {{ ref('dim_basket_member') }}
+),
+
 members as (
     select
         basket,
         count(*) as n_members
-    from {{ ref('int_company_listings') }}
-    where role = 'company'
+    from memberships
     group by basket
 ),
 
@@ -96,26 +103,30 @@ basket_days as (
     -- the equal-weighted portfolio's AR on each event day on which every member has one
     select
         abnormal_returns.event_id,
-        abnormal_returns.basket,
+        memberships.basket,
         abnormal_returns.relative_day,
         bool_and(abnormal_returns.is_estimation_day) as is_estimation_day,
         avg(abnormal_returns.abnormal_return) as abnormal_return
     from abnormal_returns
+    inner join memberships
+        on abnormal_returns.ticker = memberships.ticker
     inner join members
-        on abnormal_returns.basket = members.basket
-    group by abnormal_returns.event_id, abnormal_returns.basket, abnormal_returns.relative_day
+        on memberships.basket = members.basket
+    group by abnormal_returns.event_id, memberships.basket, abnormal_returns.relative_day
     having count(abnormal_returns.abnormal_return) = any_value(members.n_members)
 ),
 
 basket_fits as (
     select
         listing_fits.event_id,
-        listing_fits.basket,
+        memberships.basket,
         string_agg(distinct listing_fits.benchmark, ';' order by listing_fits.benchmark) as benchmark,
         any_value(listing_fits.market_day_zero) as market_day_zero,
         bool_or(listing_fits.is_sample) as is_sample
     from listing_fits
-    group by listing_fits.event_id, listing_fits.basket
+    inner join memberships
+        on listing_fits.ticker = memberships.ticker
+    group by listing_fits.event_id, memberships.basket
 ),
 
 basket_sigma as (

@@ -20,11 +20,19 @@ companies as (
     from {{ ref('dim_company') }}
 ),
 
+-- basket membership (a company may be in several baskets and counts in each)
+memberships as (
+    select
+        basket,
+        ticker
+    from {{ ref('dim_basket_member') }}
+),
+
 basket_sizes as (
     select
         basket,
         count(*) as n_members_expected
-    from companies
+    from memberships
     group by basket
 ),
 
@@ -289,9 +297,9 @@ company_rows as (
 basket_rows as (
     -- a basket is the sum of its members over the same calendar window, only when every member is there
     select
-        company_rows.basket as entity,
+        memberships.basket as entity,
         'basket' as entity_type,
-        company_rows.basket,
+        memberships.basket,
         company_rows.window_kind,
         company_rows.fiscal_year,
         company_rows.window_start,
@@ -309,11 +317,13 @@ basket_rows as (
         bool_or(company_rows.is_sample) as is_sample,
         bool_or(company_rows.uses_secondary_figure) as uses_secondary_figure
     from company_rows
+    inner join memberships
+        on company_rows.entity = memberships.ticker
     inner join basket_sizes
-        on company_rows.basket = basket_sizes.basket
+        on memberships.basket = basket_sizes.basket
     where company_rows.window_kind in ('calendar_year', 'since_2022_11_30')
     group by
-        company_rows.basket, company_rows.window_kind, company_rows.fiscal_year,
+        memberships.basket, company_rows.window_kind, company_rows.fiscal_year,
         company_rows.window_start, company_rows.window_end
     having count(*) = any_value(basket_sizes.n_members_expected)
 ),

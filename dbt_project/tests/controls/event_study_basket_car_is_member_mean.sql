@@ -6,17 +6,20 @@ study as (
     select * from {{ ref('fct_event_study') }}
 ),
 
+-- members by basket membership (a company in several baskets is in each)
 member_means as (
     select
-        event_id,
-        basket,
-        event_window,
-        avg(car) as mean_member_car,
-        count(car) as n_with_car,
+        study.event_id,
+        memberships.basket,
+        study.event_window,
+        avg(study.car) as mean_member_car,
+        count(study.car) as n_with_car,
         count(*) as n_members
     from study
-    where entity_type = 'ticker'
-    group by event_id, basket, event_window
+    inner join {{ ref('dim_basket_member') }} as memberships
+        on study.entity = memberships.ticker
+    where study.entity_type = 'ticker'
+    group by study.event_id, memberships.basket, study.event_window
 )
 
 select

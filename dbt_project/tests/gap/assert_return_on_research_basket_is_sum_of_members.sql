@@ -6,20 +6,23 @@ rows_ as (
     select * from {{ ref('fct_return_on_research') }}
 ),
 
+-- members by basket membership (a company in several baskets counts in each)
 members as (
     select
-        basket,
-        window_kind,
-        window_start,
-        window_end,
+        memberships.basket,
+        rows_.window_kind,
+        rows_.window_start,
+        rows_.window_end,
         count(*) as n_companies,
-        sum(market_cap_start_usd) as market_cap_start_usd,
-        sum(market_cap_end_usd) as market_cap_end_usd,
-        sum(market_cap_change_usd) as market_cap_change_usd,
-        sum(cumulative_rd_usd) as cumulative_rd_usd
+        sum(rows_.market_cap_start_usd) as market_cap_start_usd,
+        sum(rows_.market_cap_end_usd) as market_cap_end_usd,
+        sum(rows_.market_cap_change_usd) as market_cap_change_usd,
+        sum(rows_.cumulative_rd_usd) as cumulative_rd_usd
     from rows_
-    where entity_type = 'company'
-    group by basket, window_kind, window_start, window_end
+    inner join {{ ref('dim_basket_member') }} as memberships
+        on rows_.entity = memberships.ticker
+    where rows_.entity_type = 'company'
+    group by memberships.basket, rows_.window_kind, rows_.window_start, rows_.window_end
 )
 
 select

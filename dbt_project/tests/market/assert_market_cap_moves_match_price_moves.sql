@@ -1,3 +1,6 @@
+-- Warn: what this finds is one listing's data anomaly (the provider's or the filer's), which flags that
+-- company and never blocks the publish (docs/publish_rules.md); the failing rows name the company.
+{{ config(severity='warn') }}
 -- A day-over-day market-cap move that the price (in USD) does not explain by more than 40% means the
 -- share count behind it jumped: a missed split, an ADS ratio applied to the wrong count, a count in
 -- thousands, a retroactively restated count restated again. Real share counts move a few percent a

@@ -9,13 +9,32 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ingestion.baskets import basket_order
 from ingestion.publish.report.model import SAMPLE_EXPLANATION, SAMPLE_STAMP, ChartSpec, Rows
 
-BASKET_COLORS = {"US": "#1f4e9a", "CN": "#c0392b"}
-TICKER_SHADES = {
-    "US": ["#1f4e9a", "#3f7fd0", "#7fb0ef", "#0b2a5b"],
-    "CN": ["#c0392b", "#e67e22", "#f1a58a", "#7b1e14"],
-}
+# Baskets are data (dbt_project/seeds/baskets.csv): styles go by a basket's place in basket_order(),
+# the default pair's long and short baskets first (US blue, CN red), then the others by name.
+_PALETTE = [
+    ("#1f4e9a", ["#1f4e9a", "#3f7fd0", "#7fb0ef", "#0b2a5b"]),
+    ("#c0392b", ["#c0392b", "#e67e22", "#f1a58a", "#7b1e14"]),
+    ("#2e8b57", ["#2e8b57", "#58b47f", "#9ad3b0", "#145a32"]),
+    ("#8e44ad", ["#8e44ad", "#b07cc6", "#d7bde2", "#4a235a"]),
+    ("#b7950b", ["#b7950b", "#d4ac0d", "#f7dc6f", "#7d6608"]),
+    ("#17a589", ["#17a589", "#48c9b0", "#a3e4d7", "#0e6655"]),
+]
+_MARKERS = ["o", "^", "s", "D", "v", "P"]
+_LINESTYLES = ["-", "--", "-.", ":"]
+
+
+def _style(order: list[str], basket: str | None, styles: Sequence[Any]) -> Any:
+    return styles[order.index(basket) % len(styles)] if basket in order else None
+
+
+def basket_colors(baskets: Sequence[str]) -> dict[str, str]:
+    order = basket_order(baskets)
+    return {b: _style(order, b, _PALETTE)[0] for b in order}
+
+
 CLASS_COLORS = {"growth": "#2e8b57", "utility": "#7f8c8d", "mixed": "#e67e22"}
 
 
@@ -99,10 +118,12 @@ def _span_days(days: Sequence[date]) -> int:
 
 def _ticker_colors(records: list[dict[str, Any]]) -> dict[str, str]:
     colors: dict[str, str] = {}
-    for basket in ("US", "CN"):
+    order = basket_order([r["basket"] for r in records if r.get("basket")])
+    for basket in order:
+        shades = _style(order, basket, _PALETTE)[1]
         tickers = sorted({r["ticker"] for r in records if r.get("basket") == basket})
         for i, ticker in enumerate(tickers):
-            colors[ticker] = TICKER_SHADES[basket][i % len(TICKER_SHADES[basket])]
+            colors[ticker] = shades[i % len(shades)]
     for r in records:
         colors.setdefault(r["ticker"], "#555555")
     return colors
@@ -111,12 +132,16 @@ def _ticker_colors(records: list[dict[str, Any]]) -> dict[str, str]:
 def draw_basket_indices(data: dict[str, Rows]) -> Figure:
     fig = _figure(11, 5.8)
     ax = fig.add_subplot()
-    for basket, records in sorted(_by(data["baskets"], "basket").items(), key=lambda kv: kv[0] != "US"):
+    by_basket = _by(data["baskets"], "basket")
+    order = basket_order(list(by_basket))
+    colors = basket_colors(order)
+    for basket in order:
+        records = by_basket[basket]
         ax.plot(
             [r["date"] for r in records],
             _none_to_nan([r["index_2022_11_30"] for r in records]),
             label=f"{basket} basket",
-            color=BASKET_COLORS.get(basket, "#555555"),
+            color=colors[basket],
             lw=1.6,
         )
     ax.axhline(100, color="#999999", lw=0.8, ls=":")
@@ -125,7 +150,9 @@ def draw_basket_indices(data: dict[str, Rows]) -> Figure:
         span = _span_days(data["baskets"].col("date"))
         _mark_events(ax, [(r["event_date"], r["event_id"]) for r in events.records()], span)
     ax.set_ylabel("Index, 2022-11-30 = 100 (sum of members' USD market caps)")
-    ax.set_title("US vs CN basket market cap since 2022-11-30, export-control events marked", loc="left")
+    ax.set_title(
+        f"{' vs '.join(order)} basket market cap since 2022-11-30, export-control events marked", loc="left"
+    )
     ax.legend(loc="upper left")
     ax.grid(alpha=0.25)
     return fig
@@ -136,8 +163,9 @@ def draw_ev_to_rd(data: dict[str, Rows]) -> Figure:
     ax = fig.add_subplot()
     records = data["valuations"].records()
     colors = _ticker_colors(records)
+    order = basket_order([r["basket"] for r in records])
     for ticker, rows in sorted(
-        _by(data["valuations"], "ticker").items(), key=lambda kv: (kv[1][0]["basket"] != "US", kv[0])
+        _by(data["valuations"], "ticker").items(), key=lambda kv: (order.index(kv[1][0]["basket"]), kv[0])
     ):
         basket = rows[0]["basket"]
         ax.plot(
@@ -146,7 +174,7 @@ def draw_ev_to_rd(data: dict[str, Rows]) -> Figure:
             label=f"{ticker} ({basket})",
             color=colors[ticker],
             lw=1.3,
-            ls="-" if basket == "US" else "--",
+            ls=_style(order, basket, _LINESTYLES),
         )
     ax.set_ylabel("Enterprise value ÷ TTM R&D (USD/USD)")
     ax.set_title("EV/R&D by company since 2022-11-30: what the market pays per dollar of R&D", loc="left")
@@ -196,12 +224,16 @@ def draw_event_study(data: dict[str, Rows]) -> Figure:
     fig = _figure(12, 1.6 + 0.3 * len(events))
     axes = fig.subplots(1, len(windows), sharey=True, squeeze=False)[0]
     y = {event_id: i for i, event_id in enumerate(events)}
+    order = basket_order([r["entity"] for r in records])
+    colors = basket_colors(order)
+    height = 0.8 / max(len(order), 1)  # the baskets share each event's row
     for ax, (_, _, window) in zip(axes, windows, strict=True):
-        for offset, basket in ((-0.2, "US"), (0.2, "CN")):
+        for i, basket in enumerate(order):
+            offset = -0.4 + height * (i + 0.5)
             rows = [r for r in records if r["event_window"] == window and r["entity"] == basket]
             ys = [y[r["event_id"]] + offset for r in rows]
             cars = [100.0 * r["car"] for r in rows]
-            ax.barh(ys, cars, height=0.38, color=BASKET_COLORS[basket], label=f"{basket} basket")
+            ax.barh(ys, cars, height=height * 0.95, color=colors[basket], label=f"{basket} basket")
             for yy, car, r in zip(ys, cars, rows, strict=True):
                 if r["t_stat"] is not None and abs(r["t_stat"]) >= 1.96:
                     ax.text(
@@ -220,7 +252,9 @@ def draw_event_study(data: dict[str, Rows]) -> Figure:
 
 def draw_return_on_research(data: dict[str, Rows]) -> Figure:
     records = data["ror"].records()
-    records.sort(key=lambda r: (r["entity_type"] != "basket", r["basket"] != "US", r["entity"]))
+    order = basket_order([r["basket"] for r in records])
+    colors = basket_colors(order)
+    records.sort(key=lambda r: (r["entity_type"] != "basket", order.index(r["basket"]), r["entity"]))
     fig = _figure(10, 1.4 + 0.42 * len(records))
     ax = fig.add_subplot()
     labels = [f"{r['entity']} basket" if r["entity_type"] == "basket" else r["entity"] for r in records]
@@ -228,7 +262,7 @@ def draw_return_on_research(data: dict[str, Rows]) -> Figure:
     bars = ax.barh(
         range(len(records)),
         _none_to_nan(values),
-        color=[BASKET_COLORS.get(r["basket"], "#555555") for r in records],
+        color=[colors.get(r["basket"], "#555555") for r in records],
         alpha=0.95,
     )
     for bar, r in zip(bars, records, strict=True):
@@ -258,7 +292,8 @@ def draw_growth_vs_utility(data: dict[str, Rows]) -> Figure:
     records = data["years"].records()
     fig = _figure(10, 6)
     ax = fig.add_subplot()
-    markers = {"US": "o", "CN": "^"}
+    order = basket_order([r["basket"] for r in records])
+    markers = {b: _style(order, b, _MARKERS) for b in order}
     latest = {}
     for r in records:
         latest[r["ticker"]] = max(latest.get(r["ticker"], r["fiscal_year"]), r["fiscal_year"])

@@ -42,7 +42,7 @@ def _basket_caption(data: dict[str, Rows]) -> str:
 CHARTS: tuple[ChartSpec, ...] = (
     ChartSpec(
         name="basket_indices",
-        title="US and CN basket indices since 2022-11-30",
+        title="Basket indices since 2022-11-30 (US and CN: the essay's pair)",
         caption=_basket_caption,
         queries=(
             Query("baskets", "report.rpt_basket_indices", "basket, date"),
@@ -77,7 +77,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         name="event_study_cars",
         title="Event-study CARs of the two baskets",
         caption=(
-            "Cumulative abnormal returns of the equal-weighted US and CN baskets around each event, per "
+            "Cumulative abnormal returns of each equal-weighted basket around each event, per "
             "event window (marts.fct_event_study, entity_type = 'basket'); events in date order."
         ),
         queries=(

@@ -5,14 +5,16 @@ with facts as (
     select * from {{ ref('int_fundamentals_sec_facts') }}
 ),
 
--- the best concept the filing tagged, per metric (and debt component) and period
+-- the best concept the filing tagged, per metric (and debt component) and period. The concept map
+-- orders one chain per taxonomy (us-gaap, ifrs-full; dei's cover count heads both share chains): a
+-- filing tags one of the two standards, and one that tagged both at the same priority takes us-gaap.
 facts_of_best_concept as (
     select *
     from facts
     qualify
         dense_rank() over (
             partition by ticker, metric, component, accession_number, period_start, period_end
-            order by priority
+            order by priority, taxonomy = 'ifrs-full'
         ) = 1
 ),
 
