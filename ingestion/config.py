@@ -64,6 +64,8 @@ class Settings:
     prices_api_token: str | None
     sec_archives_base_url: str = DEFAULT_SEC_ARCHIVES_BASE_URL
     prices_provider: str = "eodhd"  # one of PRICES_PROVIDERS
+    # EODHD: refresh by exchange (eod-bulk-last-day), each symbol's history backfilled once
+    prices_eodhd_bulk: bool = False
     # Lake mode (ingestion/lake.py): the libpq conninfo of the DuckLake catalog (AIGAP_WAREHOUSE without its
     # "ducklake:postgres:" prefix; never a password) and where its Parquet files go. None: the embedded file.
     lake_catalog: str | None = None
@@ -200,6 +202,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             env.get("AIGAP_SEC_ARCHIVES_BASE_URL") or DEFAULT_SEC_ARCHIVES_BASE_URL
         ).rstrip("/"),
         prices_provider=provider,
+        prices_eodhd_bulk=_flag(env, "AIGAP_PRICES_EODHD_BULK"),
         sec_mode=_sec_mode(env),
         **_lake(env),
     )
@@ -213,6 +216,13 @@ def _universe(value: str | None) -> Path | None:
     if not universe.is_file():
         raise ConfigError(f"AIGAP_UNIVERSE={universe}: no such file (a universe CSV, or {SEC_ALL_UNIVERSE})")
     return universe
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    value = env.get(name, "0").strip().lower()
+    if value not in ("0", "1", "true", "false", ""):
+        raise ConfigError(f"{name}={value!r}: expected 1 or 0")
+    return value in ("1", "true")
 
 
 LAKE_PREFIX = "ducklake:postgres:"

@@ -20,7 +20,7 @@ from datetime import date
 import pandas as pd
 import pyarrow as pa
 
-from ingestion.raw_tables import DECLARED, LINEAGE, RawTable
+from ingestion.raw_tables import DECLARED, LINEAGE, Band, RawTable
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,15 @@ def _values(value_set) -> list[str]:
     return list(value_set() if callable(value_set) else value_set)
 
 
+def _bands(decl: RawTable) -> list[tuple[str, Band]]:
+    """(column, band) pairs: a column may have several bands, each on some of its rows."""
+    return [
+        (col, band)
+        for col, bands in decl.bands.items()
+        for band in (bands if isinstance(bands, tuple) else (bands,))
+    ]
+
+
 def describe(decl: RawTable) -> str:
     """The suite in one line (the Dagster check's description), from the table's declaration."""
     parts = ["columns as declared"]
@@ -44,10 +53,11 @@ def describe(decl: RawTable) -> str:
         parts.append(f"not null: {', '.join(decl.not_null)}")
     parts += [f"{col} in {{{', '.join(_values(vs))}}}" for col, vs in decl.value_sets.items()]
     parts += [f"{col} formatted {regex}" for col, regex in decl.patterns.items()]
-    for col, band in decl.bands.items():
+    for col, band in _bands(decl):
         low = "" if band.min is None else f"{band.min:g} {'<' if band.strict_min else '<='} "
         high = "" if band.max is None else f" <= {band.max:g}"
-        parts.append(f"{low}{col}{high}")
+        where = f" where {band.only[0]} = {band.only[1]}" if band.only else ""
+        parts.append(f"{low}{col}{high}{where}")
     parts += [f"{col} not in the future" for col in decl.not_in_future]
     return "; ".join(parts)
 
@@ -132,10 +142,15 @@ def _expectations(table: str, today: date) -> list:
         expectations.append(E.ExpectColumnValuesToBeInSet(column=col, value_set=_values(value_set)))
     for col, regex in decl.patterns.items():
         expectations.append(E.ExpectColumnValuesToMatchRegex(column=col, regex=regex))
-    for col, band in decl.bands.items():
+    for col, band in _bands(decl):
+        where = (
+            {"row_condition": f'{band.only[0]}=="{band.only[1]}"', "condition_parser": "pandas"}
+            if band.only
+            else {}
+        )
         expectations.append(
             E.ExpectColumnValuesToBeBetween(
-                column=col, min_value=band.min, max_value=band.max, strict_min=band.strict_min
+                column=col, min_value=band.min, max_value=band.max, strict_min=band.strict_min, **where
             )
         )
     for col in decl.not_in_future:

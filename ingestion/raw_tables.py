@@ -38,6 +38,8 @@ class Band:
     min: float | None = None
     max: float | None = None
     strict_min: bool = False  # min itself is outside the band
+    # only the rows of this (column, value): a band of one FRED series among others
+    only: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class RawTable:
     not_null: tuple[str, ...] = ()
     value_sets: Mapping[str, ValueSet] = field(default_factory=dict)
     patterns: Mapping[str, str] = field(default_factory=dict)  # column -> regular expression
-    bands: Mapping[str, Band] = field(default_factory=dict)
+    bands: Mapping[str, Band | tuple[Band, ...]] = field(default_factory=dict)
     not_in_future: tuple[str, ...] = ()
     blocking: bool = True  # a failing suite stops everything downstream of the table
 
@@ -278,8 +280,16 @@ DECLARED: dict[str, RawTable] = {
         unique_keys=(("series_id", "date"),),
         not_null=("series_id", "date"),
         value_sets={"series_id": _fx_series},
-        # CNY and HKD per USD have stayed within this band for decades; outside it is a unit error.
-        bands={"value": Band(min=1, max=20)},
+        # Every series of seeds/fx_series.csv as FRED publishes it (USD per EUR about 1, CHF per USD under
+        # 1, KRW per USD about 1,400): 0 or above 5,000 is a unit error. CNY and HKD per USD have stayed
+        # within 1..20 for decades: outside it is a unit error too.
+        bands={
+            "value": (
+                Band(min=0, max=5000, strict_min=True),
+                Band(min=1, max=20, only=("series_id", "DEXCHUS")),
+                Band(min=1, max=20, only=("series_id", "DEXHKUS")),
+            )
+        },
     ),
     # Federal Register documents of the Bureau of Industry and Security.
     "federal_register_documents": RawTable(

@@ -3,7 +3,17 @@
 - ``eod/<SYMBOL>[/<from>_<to>]`` CSV ``Date,Open,High,Low,Close,Adjusted_close,Volume``: Close is
   the unadjusted close, the price as traded (``close_basis = 'unadjusted'``);
 - ``splits/<SYMBOL>`` JSON ``[{"date": .., "split": "new/old"}]``;
-- ``div/<SYMBOL>`` JSON ``[{"date": .., "value": .., ...}]``.
+- ``div/<SYMBOL>`` JSON ``[{"date": .., "value": .., ...}]``;
+- ``eod-bulk-last-day/<EXCHANGE>`` JSON (paid plan): the last trading day of every symbol of one exchange
+  in one answer, for the daily refresh at breadth (``AIGAP_PRICES_EODHD_BULK=1``). Its items, as EODHD
+  documents them ("Bulk API for EOD, Splits and Dividends",
+  https://eodhd.com/financial-apis/bulk-api-eod-splits-dividends, and the announcement
+  https://eodhd.com/financial-apis-blog/updated-bulk-api-for-eod-splits-and-dividends:
+  ``http://eodhd.com/api/eod-bulk-last-day/US?api_token={YOUR_API_KEY}``, ``fmt=json`` for JSON):
+  ``code``, ``exchange_short_name``, ``date``, ``open``, ``high``, ``low``, ``close``,
+  ``adjusted_close``, ``volume`` (other fields, if any, are ignored). ``close`` is the unadjusted close,
+  as on the per-symbol eod endpoint, so both land in ``raw.prices_daily`` with the same basis. A
+  symbol is ``<code>.<EXCHANGE>``, the universe's spelling (``MSFT.US``).
 """
 
 from __future__ import annotations
@@ -102,6 +112,39 @@ def fetch_all(
     if failures:
         raise SourceFetchError(f"{len(failures)} EODHD request(s) failed: " + "; ".join(failures))
     return landed
+
+
+def bulk_request(settings: Settings, exchange: str, day: date) -> Request:
+    """One exchange's last trading day, landed under ``bulk/<EXCHANGE>/<UTC day of the fetch>``."""
+    base = settings.base_urls["prices"]
+    return (
+        f"bulk/{exchange}/{day.isoformat()}", f"{base}/api/eod-bulk-last-day/{exchange}", ".json",
+        {"api_token": token(settings), "fmt": "json"},
+    )  # fmt: skip
+
+
+BULK_FIELDS = ("code", "date", "open", "high", "low", "close", "adjusted_close", "volume")
+
+
+def parse_bulk_json(body: bytes, path: str, exchange: str) -> pa.Table:
+    """Every item of one exchange's bulk answer as a daily bar of ``<code>.<EXCHANGE>``."""
+    what = f"EODHD eod-bulk-last-day JSON of {exchange}"
+    items = _events(body, path, what)
+    columns: dict[str, list] = {name: [] for name in arrow_schema("prices_daily").names}
+    for i, item in enumerate(items):
+        missing = [f for f in BULK_FIELDS if f not in item]
+        if missing:
+            raise BadSourceFile(path, f"item {i}: no {', '.join(missing)} ({what})")
+        code = item["code"]
+        if not isinstance(code, str) or not code:
+            raise BadSourceFile(path, f"item {i}: code {code!r} is not a symbol ({what})")
+        columns["symbol"].append(f"{code}.{exchange}")
+        columns["date"].append(parse_date(item["date"], path, f"item {i}, date"))
+        for name in ("open", "high", "low", "close", "adjusted_close", "volume"):
+            value = item[name]
+            columns[name].append(None if value is None else json_number(value, path, f"item {i}, {name}"))
+        columns["close_basis"].append(CLOSE_BASIS)
+    return pa.Table.from_pydict(columns, schema=arrow_schema("prices_daily"))
 
 
 # -- parsing ---------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, timedelta
 
+import orjson
 import pyarrow as pa
 
 from ingestion.config import Settings
@@ -169,6 +170,8 @@ def land_bars_live(
     a split after earlier bars of the symbol were landed re-lands the symbol's whole history.
     """
     syms = symbols(listings)
+    if settings.prices_provider == "eodhd" and settings.prices_eodhd_bulk:
+        return _land_eodhd_bulk(settings, zone, syms, now or datetime.now(UTC), retries, backoff)
     if settings.prices_provider == "eodhd":
         key_of = lambda s: bar_key(s, start, end)  # noqa: E731
         requests_ = eodhd.bar_requests(settings, syms, key_of, start, end)
@@ -180,10 +183,25 @@ def land_bars_live(
 
 def _land_yahoo_bars(
     settings: Settings, zone: LandingZone, syms: list[str], start: date, end: date | None, now: datetime, http
-) -> list[LandedFile]:
+) -> yahoo.ChartBatch:
+    """Resumable: a symbol whose window answer (or whole history landed since) already holds its last
+    complete session is not asked again; a run of 429s stops the fetch with what it has."""
+    latest = zone.latest(SOURCE)
+    windows, skipped = [], []
+    for s in syms:
+        key = bar_key(s, start, end, "yahoo")
+        if yahoo.up_to_date(zone, latest.get(key), now):
+            skipped.append(s)
+        else:
+            windows.append((key, s, start))
+    if skipped:
+        log.info(
+            "Yahoo bars: %d of %d symbol(s) already landed up to their last complete session, not asked "
+            "again; asking %d", len(skipped), len(syms), len(windows),
+        )  # fmt: skip
     oldest = _oldest_unrestated_fetch(zone, syms)
-    windows = [(bar_key(s, start, end, "yahoo"), s, start) for s in syms]
     landed = yahoo.fetch_charts(zone, settings, windows, now=now, http=http)
+    landed.skipped = skipped
     stale = []
     for entry in landed:
         symbol = entry.key.split("/")[1]
@@ -199,10 +217,42 @@ def _land_yahoo_bars(
                 symbol, ", ".join(map(str, splits)), since,
             )  # fmt: skip
             stale.append(symbol)
-    if stale:
+    if stale and not landed.stopped_by_429:
         again = [(f"{kind}/{s}", s, DEFAULT_SINCE) for s in stale for kind in ("chart", "events")]
         landed += yahoo.fetch_charts(zone, settings, again, now=now, http=http)
+    elif stale:
+        log.warning("re-landing the histories of %s waits for the next run (Yahoo answers 429)", stale)
+    log.info("Yahoo bars: %s", landed.metadata(len(syms)))
     return landed
+
+
+def exchanges(syms: list[str]) -> list[str]:
+    """The exchanges of EODHD symbols (``MSFT.US`` -> ``US``, ``0700.HK`` -> ``HK``), each once."""
+    return list(dict.fromkeys(s.rsplit(".", 1)[1] for s in syms if "." in s))
+
+
+def _land_eodhd_bulk(
+    settings: Settings, zone: LandingZone, syms: list[str], now: datetime, retries: int, backoff: float
+) -> list[LandedFile]:
+    """EODHD at breadth: each symbol's history once (``eod/<S>``, since 2019, the per-symbol endpoint),
+    then one ``eod-bulk-last-day`` request per exchange and day (``bulk/<EXCHANGE>/<day>``); what the
+    manifest already holds is not asked again."""
+    latest = zone.latest(SOURCE)
+    backfill = [s for s in syms if f"eod/{s}" not in latest]
+    requests_ = eodhd.bar_requests(settings, backfill, lambda s: f"eod/{s}", DEFAULT_SINCE, None)
+    today = now.astimezone(UTC).date()
+    bulk = [eodhd.bulk_request(settings, ex, today) for ex in exchanges(syms)]
+    fresh = [r for r in bulk if r[0] not in latest]
+    log.info(
+        "EODHD bulk: %d symbol(s) to backfill (of %d), %d exchange(s) to refresh for %s (%d already landed)",
+        len(backfill), len(syms), len(fresh), today, len(bulk) - len(fresh),
+    )  # fmt: skip
+    return eodhd.fetch_all(zone, requests_ + fresh, retries=retries, backoff=backoff)
+
+
+def bulk_entries(latest: dict[str, LandedFile]) -> list[LandedFile]:
+    """Every exchange's bulk answers, oldest fetch first (a newer day replaces an older one's rows)."""
+    return sorted((e for k, e in latest.items() if k.startswith("bulk/")), key=lambda e: e.fetched_at)
 
 
 def _oldest_unrestated_fetch(zone: LandingZone, syms: list[str]) -> dict[str, date]:
@@ -240,8 +290,70 @@ def land_events_live(
     if settings.prices_provider == "eodhd":
         requests_ = eodhd.event_requests(settings, syms, since)
         return eodhd.fetch_all(zone, requests_, retries=retries, backoff=backoff)
-    charts = [(f"events/{s}", s, since) for s in syms]
-    return yahoo.fetch_charts(zone, settings, charts, retries=retries, backoff=backoff)
+    now = datetime.now(UTC)
+    latest = zone.latest(SOURCE)
+    charts = [
+        (f"events/{s}", s, since) for s in syms if not yahoo.up_to_date(zone, latest.get(f"events/{s}"), now)
+    ]
+    landed = yahoo.fetch_charts(zone, settings, charts, retries=retries, backoff=backoff)
+    landed.skipped = [s for s in syms if s not in {c[1] for c in charts}]
+    return landed
+
+
+# -- symbols without prices -------------------------------------------------------------------
+
+FLAGS_DDL = """
+CREATE TABLE IF NOT EXISTS quarantine.price_symbols (
+    symbol VARCHAR, reason VARCHAR, http_status INTEGER, source_key VARCHAR, source_file VARCHAR,
+    url VARCHAR, fetched_at TIMESTAMPTZ, run_id VARCHAR, detected_at TIMESTAMPTZ
+)"""
+
+
+def symbol_flags(zone: LandingZone, keys: list[str]) -> list[dict]:
+    """The bar keys of a window without a usable landed answer, and why (the newest answer's words).
+
+    A 404 "No data found" is Yahoo saying the symbol has no prices (delisted, mistyped); a key never
+    answered is one a run of 429s left for the next run.
+    """
+    good = zone.latest(SOURCE)
+    newest = zone.latest(SOURCE, status_ok_only=False)
+    flags = []
+    for key in keys:
+        if key in good and newest[key].status in (200, 304):
+            continue
+        symbol = key.split("/")[1]
+        entry = newest.get(key)
+        if entry is None:
+            flags.append({"symbol": symbol, "reason": f"no answer landed for {key} yet (a run of 429s "
+                          "stopped the fetch before it; the next run asks)", "key": key, "entry": None})  # fmt: skip
+            continue
+        try:
+            error = orjson.loads(zone.read(entry))["chart"]["error"]
+            detail = f"{error['code']}: {error['description']}"
+        except Exception:  # noqa: BLE001 - any other body: name its status only
+            detail = "no usable answer"
+        reason = f"prices cannot be had: HTTP {entry.status} {detail} ({entry.url}; kept at {entry.path})"
+        flags.append({"symbol": symbol, "reason": reason, "key": key, "entry": entry})
+    return flags
+
+
+def record_symbol_flags(con, zone: LandingZone, keys: list[str], run_id: str) -> list[dict]:
+    """Replace the flags of these symbols in ``quarantine.price_symbols`` with the current ones."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
+    con.execute(FLAGS_DDL)
+    flags = symbol_flags(zone, keys)
+    symbols_ = [k.split("/")[1] for k in keys]
+    con.execute("DELETE FROM quarantine.price_symbols WHERE symbol IN (SELECT unnest(?))", [symbols_])
+    now = datetime.now(UTC)
+    for flag in flags:
+        e = flag["entry"]
+        con.execute(
+            "INSERT INTO quarantine.price_symbols VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [flag["symbol"], flag["reason"], e.status if e else None, flag["key"], e.path if e else None,
+             e.url if e else None, e.fetched_at if e else None, run_id, now],
+        )  # fmt: skip
+        log.warning("%s: %s", flag["symbol"], flag["reason"])
+    return flags
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -256,10 +368,13 @@ def parse(entry: LandedFile, body: bytes) -> dict[str, pa.Table]:
         return {"price_events": eodhd.parse_splits_json(body, entry.path, symbol)}
     if kind == "div":
         return {"price_events": eodhd.parse_dividends_json(body, entry.path, symbol)}
+    if kind == "bulk":
+        return {"prices_daily": eodhd.parse_bulk_json(body, entry.path, symbol)}  # symbol: the exchange
     if kind == "chart":
         return {"prices_daily": yahoo.parse_bars(entry, body, symbol)}
     if kind == "events":
         return {"price_events": yahoo.parse_events(entry, body, symbol)}
     raise BadSourceFile(
-        entry.path, f"landing key {entry.key!r} is not one of eod/, splits/, div/, chart/, events/<SYMBOL>"
+        entry.path,
+        f"landing key {entry.key!r} is not one of eod/, splits/, div/, chart/, events/<SYMBOL> or bulk/<EXCHANGE>/<day>",
     )

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.config import Settings
 from ingestion.errors import SourceUnreachable
@@ -149,17 +151,26 @@ def _load_bars(
     replaces every stored day of that symbol.
     """
     latest = zone.latest(PRICES)
+    if settings.prices_provider == "eodhd" and settings.prices_eodhd_bulk and not settings.is_sample(PRICES):
+        return _load_eodhd_bulk(con, zone, listings, latest, window, run_id)
     if window == ALL_DAYS:
         entries = prices.whole_history_entries(latest)
     else:
         keys = prices.bar_keys(settings, listings, *window)
         missing = [k for k in keys if k not in latest]
-        if missing:
+        if missing and (settings.is_sample(PRICES) or len(missing) == len(keys)):
             raise FileNotFoundError(
                 f"no landed bars for {', '.join(missing)} ({window[0]}..{window[1]}): "
                 "materialize landing/prices first"
             )
-        entries = [latest[k] for k in keys]
+        if missing:
+            # Live: a symbol Yahoo has no data for, or one a run of 429s left for the next run, is
+            # flagged (quarantine.price_symbols); every other symbol's bars load.
+            log.warning("%d of %d symbol(s) have no landed bars for %s..%s: flagged, the rest load",
+                        len(missing), len(keys), *window)  # fmt: skip
+        entries = [latest[k] for k in keys if k in latest]
+    if not settings.is_sample(PRICES) and window != ALL_DAYS:
+        prices.record_symbol_flags(con, zone, prices.bar_keys(settings, listings, *window), run_id)
     report = _bars_window(con, zone, entries, window, run_id)
     if not settings.is_sample(PRICES):
         newest = dict(
@@ -170,6 +181,45 @@ def _load_bars(
         restated = prices.restated_histories(latest, newest)
         if restated:
             report.merge(_bars_window(con, zone, restated, ALL_DAYS, run_id))
+    return report
+
+
+def _load_eodhd_bulk(
+    con: duckdb.DuckDBPyConnection,
+    zone: LandingZone,
+    listings: list[Listing],
+    latest: dict[str, LandedFile],
+    window: Window,
+    run_id: str,
+) -> LoadReport:
+    """Each symbol's backfilled history for the window, then each exchange's bulk days in it, oldest first.
+
+    A bulk answer holds one day of every symbol of its exchange: only the universe's symbols are kept,
+    and only its own day(s) are replaced (never the rest of the window).
+    """
+    syms = prices.symbols(listings)
+    history = [latest[f"eod/{s}"] for s in syms if f"eod/{s}" in latest]
+    report = _bars_window(con, zone, history, window, run_id)
+    wanted = pa.array(syms)
+
+    def members_only(entry: LandedFile, body: bytes) -> dict:
+        bars = prices.parse(entry, body)["prices_daily"]
+        return {"prices_daily": bars.filter(pc.is_in(bars["symbol"], value_set=wanted))}
+
+    for entry in prices.bulk_entries(latest):
+        try:
+            days = members_only(entry, zone.read(entry))["prices_daily"]["date"]
+        except Exception:  # noqa: BLE001 - load_window parses it again and quarantines it with its reason
+            days = None
+        if days is not None and len(days) == 0:
+            continue  # none of the universe's symbols on this exchange that day
+        first, last = window if days is None else (pc.min(days).as_py(), pc.max(days).as_py())
+        start, end = max(first, window[0]), min(last, window[1])
+        if start <= end:
+            report.merge(
+                load_window(con, zone, [entry], members_only, "prices_daily", entity_column="symbol",
+                            date_column="date", start=start, end=end, run_id=run_id)
+            )  # fmt: skip
     return report
 
 

@@ -85,6 +85,41 @@ def session(*, retries: int = 5, backoff: float = 0.5) -> requests.Session:
     )
 
 
+# A run of this many symbols in a row answered 429 after their retries stops the fetch (Yahoo's rate
+# limit, not the symbols): what was landed is kept and loaded, the next run asks for the rest.
+STOP_AFTER_429 = 5
+# Progress in the logs every this many symbols.
+PROGRESS_EVERY = 100
+NO_DATA = "No data found"
+
+
+class ChartBatch(list):
+    """The files one fetch landed (a list of LandedFile), with how far it got.
+
+    ``left``: symbols not asked (or answered 429) when a run of 429s stopped the fetch;
+    ``unavailable``: symbol -> Yahoo's reason (HTTP 404 "No data found"), landed and flagged, not fatal;
+    ``skipped``: symbols already landed up to their last complete session (not asked again).
+    """
+
+    def __init__(self, items=()):
+        super().__init__(items)
+        self.asked: list[str] = []
+        self.left: list[str] = []
+        self.unavailable: dict[str, str] = {}
+        self.skipped: list[str] = []
+        self.stopped_by_429 = False
+
+    def metadata(self, total: int) -> dict:
+        return {
+            "symbols_total": total,
+            "symbols_done": total - len(self.left),
+            "symbols_left": len(self.left),
+            "symbols_skipped_up_to_date": len(self.skipped),
+            "symbols_unavailable": len(self.unavailable),
+            "stopped_by_429": self.stopped_by_429,
+        }
+
+
 def fetch_charts(
     zone: LandingZone,
     settings: Settings,
@@ -94,43 +129,100 @@ def fetch_charts(
     retries: int = 5,
     backoff: float = 0.5,
     http: requests.Session | None = None,
-) -> list[LandedFile]:
+    stop_after_429: int = STOP_AFTER_429,
+) -> ChartBatch:
     """Fetch (key, symbol, start) charts up to now; land them all, then fail naming the failures.
 
-    One symbol Yahoo does not know must not keep the others' prices out. Pass ``http`` to share one
-    session (and so one pace) between several calls.
+    One symbol Yahoo does not know must not keep the others' prices out: its 404 "No data found" is
+    landed and listed in ``unavailable`` (flagged downstream), not raised. ``stop_after_429`` symbols
+    in a row answered 429 after the retry budget stop the fetch cleanly: what was landed is returned,
+    the symbols not fetched are in ``left`` and a warning names how many. Other failures (a 429 that
+    is not part of such a run, a 5xx) are raised after every other symbol was landed. Pass ``http``
+    to share one session (and so one pace) between several calls.
     """
     if http is None:
         with session(retries=retries, backoff=backoff) as own:
-            return fetch_charts(zone, settings, requests_, now=now, http=own)
+            return fetch_charts(zone, settings, requests_, now=now, http=own, stop_after_429=stop_after_429)
     now = now or datetime.now(UTC)
-    landed: list[LandedFile] = []
-    failures: list[str] = []
+    batch = ChartBatch()
+    failures: list[tuple[str, str, int]] = []  # (symbol, message, status)
+    run_of_429: list[str] = []
     latest = zone.latest("prices")
-    for key, symbol, start in requests_:
+    symbols_ = list(dict.fromkeys(symbol for _, symbol, _ in requests_))
+    for i, (key, symbol, start) in enumerate(requests_):
         url, params = chart_request(settings, symbol, start, now)
         try:
-            landed.append(
+            batch.append(
                 fetch_to_landing(
-                    http,
-                    zone,
-                    source="prices",
-                    key=key,
-                    url=url,
-                    params=params,
-                    suffix=".json",
+                    http, zone, source="prices", key=key, url=url, params=params, suffix=".json",
                     latest=latest,
                 )
-            )
+            )  # fmt: skip
+            run_of_429 = []
         except SourceUnreachable:
             raise  # the host is down for every request: fail the source now
         except SourceFetchError as exc:
+            entry = zone.latest("prices", status_ok_only=False).get(key)
+            status = entry.status if entry is not None else 0
             message = _explain(zone, key, symbol) or str(exc)
+            if status == 404 and NO_DATA.lower() in message.lower():
+                log.warning("%s: flagged as without prices, the others go on", message)
+                batch.unavailable[symbol] = message
+                run_of_429 = []
+                continue
             log.error("%s", message)
-            failures.append(message)
+            failures.append((symbol, message, status))
+            run_of_429 = run_of_429 + [symbol] if status == 429 else []
+            if stop_after_429 and len(run_of_429) >= stop_after_429:
+                rest = [s for _, s, _ in requests_[i + 1 :]]
+                batch.left = list(dict.fromkeys(run_of_429 + rest))
+                batch.stopped_by_429 = True
+                failures = [f for f in failures if f[0] not in batch.left]
+                log.warning(
+                    "Yahoo answered 429 (Too Many Requests) to %d symbols in a row after %d retries each: "
+                    "fetch stopped with %d symbol(s) left of %d (%s%s); what was landed is kept and "
+                    "loaded, the next run asks for the rest",
+                    len(run_of_429), retries, len(batch.left), len(symbols_),
+                    ", ".join(batch.left[:10]), ", ..." if len(batch.left) > 10 else "",
+                )  # fmt: skip
+                break
+        finally:
+            if (i + 1) % PROGRESS_EVERY == 0:
+                log.info(
+                    "Yahoo charts: %d of %d asked, %d left", i + 1, len(requests_), len(requests_) - i - 1
+                )
+    batch.asked = [s for _, s, _ in requests_]
     if failures:
-        raise SourceFetchError(f"{len(failures)} Yahoo chart request(s) failed: " + "; ".join(failures))
-    return landed
+        raise SourceFetchError(
+            f"{len(failures)} Yahoo chart request(s) failed: " + "; ".join(m for _, m, _ in failures)
+        )
+    return batch
+
+
+def up_to_date(zone: LandingZone, entry: LandedFile | None, now: datetime) -> bool:
+    """Whether a landed chart answer already holds every session that could be final at ``now``.
+
+    An answer keeps the bars of the days before its fetch day on the exchange's clock (the fetch
+    day's bar is not final, see ``parse_bars``); a newer answer could add a bar only if a weekday
+    lies between its fetch day and today on that clock. The clock is the answer's own
+    ``meta.exchangeTimezoneName``. A holiday makes it ask once more than needed, never less.
+    """
+    if entry is None or entry.is_sample or entry.status not in (200, 304):
+        return False
+    fetched = datetime.fromisoformat(entry.fetched_at)
+    if (now - fetched).days > 7 or not zone.path_of(entry).is_file():
+        return False
+    try:
+        meta = orjson.loads(zone.read(entry))["chart"]["result"][0]["meta"]
+        tz = ZoneInfo(meta["exchangeTimezoneName"])
+    except Exception:  # noqa: BLE001 - an unreadable answer is asked again (and quarantined if it stays so)
+        return False
+    day, today = fetched.astimezone(tz).date(), now.astimezone(tz).date()
+    while day < today:
+        if day.weekday() < 5:
+            return False
+        day = day.fromordinal(day.toordinal() + 1)
+    return True
 
 
 def _explain(zone: LandingZone, key: str, symbol: str) -> str | None:

@@ -68,6 +68,8 @@ def _landing_result(
             "landing_dir": dg.MetadataValue.path(str(folder)),
             "preview": dg.MetadataValue.md(preview),
         }
+        # progress of a resumable fetch (Yahoo bars: symbols_done, symbols_left, stopped_by_429)
+        | (landed.metadata(len(landed.asked) + len(landed.skipped)) if hasattr(landed, "metadata") else {})
     )
 
 

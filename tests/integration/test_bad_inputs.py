@@ -600,7 +600,11 @@ def test_fx_gap_longer_than_the_fill_limit_leaves_the_rate_null(home):
     con.execute("CREATE SCHEMA staging")
     con.execute(
         "CREATE VIEW staging.stg_fx__rates AS "
-        + render(DBT / "models" / "staging" / "fx" / "stg_fx__rates.sql", {})
+        # the seed of FRED series and their quote directions, read as dbt seeds it
+        + render(
+            DBT / "models" / "staging" / "fx" / "stg_fx__rates.sql",
+            {"fx_series": f"read_csv('{DBT / 'seeds' / 'fx_series.csv'}', all_varchar = true)"},
+        )
     )
     int_fx = render(
         DBT / "models" / "intermediate" / "market" / "int_fx_daily.sql",

@@ -8,7 +8,7 @@ never shown) and a conditional re-fetch of an unchanged FRED file.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -235,3 +235,158 @@ def test_fx_unchanged_file_is_a_304_and_not_reloaded(tmp_path):
         ["fred/DEXCHUS", "fred/DEXHKUS"],
     )
     assert con.execute("SELECT count(*) FROM raw.fx_rates").fetchone() == (7,)
+
+
+UNIVERSE_HEAD = (
+    "ticker,name,role,basket,country,cik,exchange,trading_currency,reporting_currency,"
+    "fiscal_year_end_month,price_symbol,filer,benchmark\n"
+)
+
+
+@pytest.mark.slow
+def test_fx_follows_the_universe_inverts_usd_quotes_and_flags_a_currency_without_series(tmp_path):
+    """A universe holding CNY, HKD, EUR (reporting), GBP (trading) and BRL asks FRED for exactly the four
+    series of the seed; DEXUSEU and DEXUSUK (USD per unit) come out of staging as units per USD; the
+    company in BRL, which has no series, is flagged by name, and nothing is guessed for it."""
+    from ingestion.sources.registry import SOURCES
+    from tests.support.dbt_cli import dbt_ok
+
+    universe = tmp_path / "universe.csv"
+    universe.write_text(
+        UNIVERSE_HEAD
+        + "BABA,Alibaba,company,CN,CN,1577552,NYSE,USD,CNY,3,BABA.US,sec,SPY\n"
+        + "0700.HK,Tencent,company,CN,CN,,HKEX,HKD,CNY,12,0700.HK,hkex,SPY\n"
+        + "ASML,ASML Holding,company,US,NL,937966,NASDAQ,USD,EUR,12,ASML.US,sec,SPY\n"
+        + "ARM,Arm Holdings,company,US,GB,1973239,NASDAQ,GBP,USD,3,ARM.US,sec,SPY\n"
+        + "VALE,Vale,company,US,BR,917851,NYSE,BRL,BRL,12,VALE.US,sec,SPY\n"
+        + "SPY,SPDR S&P 500 ETF Trust,benchmark,US,US,,NYSE Arca,USD,USD,,SPY.US,,\n"
+    )
+    euro = b"observation_date,DEXUSEU\n2023-01-03,1.2500\n2023-01-04,\n"
+    pound = b"observation_date,DEXUSUK\n2023-01-03,1.6000\n"
+    bodies = {
+        "DEXCHUS": Reply(200, DEXCHUS, CSV),
+        "DEXHKUS": Reply(200, DEXHKUS, CSV),
+        "DEXUSEU": Reply(200, euro, CSV),
+        "DEXUSUK": Reply(200, pound, CSV),
+    }
+    with ReplayServer(fred(bodies)) as server:
+        settings = load_settings(
+            {
+                "AIGAP_HOME": str(tmp_path / "home"),
+                "AIGAP_SOURCE": "live",
+                "AIGAP_FX_BASE_URL": server.url,
+                "AIGAP_UNIVERSE": str(universe),
+            }
+        )
+        zone = LandingZone(settings.landing_dir)
+        listings = read_universe(universe)
+        landed = fx.land_live(settings, zone, listings)
+    # one request per series the universe needs, none for BRL (no series) nor USD
+    assert sorted(r.query["id"][0] for r in server.requests) == ["DEXCHUS", "DEXHKUS", "DEXUSEU", "DEXUSUK"]
+    assert sorted(e.key for e in landed) == ["fred/DEXCHUS", "fred/DEXHKUS", "fred/DEXUSEU", "fred/DEXUSUK"]
+    assert fx.series_for(listings)[1] == {"BRL": ["VALE"]}
+
+    con, report = load(settings, zone, fx)
+    assert not report.rejected
+    SOURCES["universe"].land(settings, zone, [])
+    SOURCES["universe"].load(con, zone, settings, [])
+    con.close()
+    dbt_ok(settings.home, "build", "--select", "stg_fx__rates +int_fx_currency_flags",
+           "--indirect-selection", "cautious")  # fmt: skip
+    with duckdb.connect(str(settings.db_path), read_only=True) as db:
+        rates = db.execute(
+            "SELECT currency, date, units_per_usd, fred_value FROM staging.stg_fx__rates "
+            "WHERE currency IN ('EUR', 'GBP', 'CNY') AND date = '2023-01-03' ORDER BY 1"
+        ).fetchall()
+        missing = db.execute(
+            "SELECT units_per_usd FROM staging.stg_fx__rates WHERE currency = 'EUR' AND date = '2023-01-04'"
+        ).fetchone()
+        flags = db.execute(
+            "SELECT ticker, currency_role, currency, reason FROM intermediate.int_fx_currency_flags ORDER BY 2"
+        ).fetchall()
+    # 1.25 USD per EUR is 0.8 EUR per USD; 1.60 USD per GBP is 0.625 GBP per USD; CNY as FRED quotes it
+    assert rates == [
+        ("CNY", date(2023, 1, 3), pytest.approx(6.9177), pytest.approx(6.9177)),
+        ("EUR", date(2023, 1, 3), pytest.approx(0.8), pytest.approx(1.25)),
+        ("GBP", date(2023, 1, 3), pytest.approx(0.625), pytest.approx(1.6)),
+    ]
+    assert missing == (None,)  # a day without observation stays null after inversion
+    assert [f[:3] for f in flags] == [("VALE", "reporting", "BRL"), ("VALE", "trading", "BRL")]
+    assert "no FRED series for BRL" in flags[0][3] and "VALE" in flags[0][3]
+
+
+# -- EODHD bulk ------------------------------------------------------------------------------
+
+# eod-bulk-last-day answers in EODHD's documented JSON (fields per item: code, exchange_short_name, date,
+# open, high, low, close, adjusted_close, volume; see ingestion/sources/eodhd.py for the source).
+US_BULK = (
+    b'[{"code":"AAPL","exchange_short_name":"US","date":"2023-01-06","open":126.01,"high":130.29,'
+    b'"low":124.89,"close":129.62,"adjusted_close":127.6,"volume":87754700},'
+    b'{"code":"MSFT","exchange_short_name":"US","date":"2023-01-06","open":223.0,"high":225.76,'
+    b'"low":219.35,"close":224.93,"adjusted_close":220.86,"volume":43613600}]'
+)
+HK_BULK = (
+    b'[{"code":"0700","exchange_short_name":"HK","date":"2023-01-06","open":356.0,"high":365.0,'
+    b'"low":354.2,"close":361.8,"adjusted_close":355.2,"volume":21513810}]'
+)
+
+
+def test_eodhd_bulk_backfills_each_history_once_then_one_request_per_exchange_and_day(tmp_path):
+    from ingestion.sources.registry import SOURCES
+
+    routes = eodhd_routes() | {
+        "/api/eod-bulk-last-day/US": Reply(200, US_BULK, JSON),
+        "/api/eod-bulk-last-day/HK": Reply(200, HK_BULK, JSON),
+    }
+    universe = FIXTURES / "universe" / "universe_small.csv"
+    with ReplayServer(routes) as server:
+        settings = load_settings(
+            {
+                "AIGAP_HOME": str(tmp_path / "home"),
+                "AIGAP_SOURCE": "live",
+                "AIGAP_PRICES_BASE_URL": server.url,
+                "AIGAP_PRICES_PROVIDER": "eodhd",
+                "AIGAP_PRICES_API_TOKEN": TOKEN,
+                "AIGAP_PRICES_EODHD_BULK": "1",
+                "AIGAP_UNIVERSE": str(universe),
+            }
+        )
+        zone = LandingZone(settings.landing_dir)
+        first = prices.land_bars_live(settings, zone, LISTINGS, date(2023, 1, 1), date(2023, 1, 31))
+        second = prices.land_bars_live(settings, zone, LISTINGS, date(2023, 1, 1), date(2023, 1, 31))
+        settings.home.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(settings.db_path))
+        SOURCES["universe"].land(settings, zone, [])
+        SOURCES["universe"].load(con, zone, settings, [])
+        report = SOURCES["prices"].load(
+            con, zone, settings, LISTINGS, window=(date(2023, 1, 1), date(2023, 1, 31))
+        )
+    today = datetime.now(UTC).date().isoformat()
+    # run 1: each history once (per-symbol eod, from 2019, whole), and one bulk request per exchange
+    assert sorted(e.key for e in first) == sorted(
+        ["eod/MSFT.US", "eod/0700.HK", f"bulk/US/{today}", f"bulk/HK/{today}"]
+    )
+    eod = [r for r in server.requests if r.path.startswith("/api/eod/")]
+    assert len(eod) == 2 and all(r.query["from"] == ["2019-01-01"] and "to" not in r.query for r in eod)
+    bulk = [r for r in server.requests if r.path.startswith("/api/eod-bulk-last-day/")]
+    assert sorted(r.path for r in bulk) == ["/api/eod-bulk-last-day/HK", "/api/eod-bulk-last-day/US"]
+    assert all(r.query["api_token"] == [TOKEN] and r.query["fmt"] == ["json"] for r in bulk)
+    # run 2 the same day: nothing asked again
+    assert second == [] and len(server.requests) == 4
+    assert TOKEN not in " ".join(e.url for e in first)
+
+    assert not report.rejected
+    rows = con.execute(
+        "SELECT symbol, date, close, close_basis, source_key FROM raw.prices_daily ORDER BY symbol, date"
+    ).fetchall()
+    # the histories' three days each, then the bulk day of each universe symbol; AAPL (not in the universe)
+    # is not loaded
+    assert [(r[0], r[1]) for r in rows] == [
+        ("0700.HK", date(2023, 1, 3)), ("0700.HK", date(2023, 1, 4)), ("0700.HK", date(2023, 1, 6)),
+        ("MSFT.US", date(2023, 1, 3)), ("MSFT.US", date(2023, 1, 4)), ("MSFT.US", date(2023, 1, 5)),
+        ("MSFT.US", date(2023, 1, 6)),
+    ]  # fmt: skip
+    bulk_rows = {r[0]: r for r in rows if r[1] == date(2023, 1, 6)}
+    assert bulk_rows["MSFT.US"][2:] == (224.93, "unadjusted", f"bulk/US/{today}")
+    assert bulk_rows["0700.HK"][2:] == (361.8, "unadjusted", f"bulk/HK/{today}")
+    assert con.execute("SELECT count(*) FROM quarantine.prices_daily").fetchone() == (0,)

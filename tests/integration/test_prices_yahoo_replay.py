@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -313,13 +313,11 @@ HTML_PAGE = b"<!DOCTYPE html><html><head><title>Yahoo</title></head><body>Will b
 @pytest.mark.parametrize(
     ("reply", "error", "quarantined"),
     [
-        (Reply(404, NOT_FOUND, JSON), "Yahoo does not know symbol 'NVDA' (universe price_symbol NVDA.US): "
-         "HTTP 404 Not Found: No data found, symbol may be delisted", None),
         (Reply(429, b"Too Many Requests", {"Content-Type": "text/plain"}), "HTTP 429 'Too Many Requests'", None),
         (Reply(200, HTML_PAGE, {"Content-Type": "text/html"}), None, "an HTML/XML page, expected Yahoo chart JSON"),
         (Reply(200, EMPTY_QUOTE, JSON), None, "1 timestamps but an empty indicators.quote"),
     ],
-    ids=["unknown_symbol", "429_storm", "html_200", "empty_quote"],
+    ids=["429_storm", "html_200", "empty_quote"],
 )  # fmt: skip
 def test_bad_answers_end_clearly_and_lose_nothing(tmp_path, reply, error, quarantined):
     server = ReplayServer(routes()).start()
@@ -360,8 +358,10 @@ def test_bad_answers_end_clearly_and_lose_nothing(tmp_path, reply, error, quaran
 def prices_land(settings, listings):
     from ingestion.sources import prices
 
+    # three days on, so there is a session the first answers cannot hold: every symbol is asked again
+    later = datetime.now(UTC) + timedelta(days=3)
     return prices.land_bars_live(
-        settings, LandingZone(settings.landing_dir), listings, START, END, retries=2, backoff=0.01
+        settings, LandingZone(settings.landing_dir), listings, START, END, retries=2, backoff=0.01, now=later
     )
 
 
@@ -425,3 +425,128 @@ def test_a_live_run_with_yahoo_and_no_token_goes_end_to_end(tmp_path):
     assert after_cap == pytest.approx(after_close * after_shares)
     # the close falls by the split, the market cap does not
     assert 15 < before_close / after_close < 25 and 0.8 < after_cap / before_cap < 1.25
+
+
+# -- resumable fetch at breadth ------------------------------------------------------------------
+
+MANY = [f"S{i:02d}" for i in range(12)]
+
+
+def many_universe(tmp_path: Path, symbols: list[str]) -> Path:
+    head = UNIVERSE.splitlines()[0]
+    rows = [
+        f"{s},Company {s},company,US,US,{100 + i},NYSE,USD,USD,12,{s}.US,sec,SPY"
+        for i, s in enumerate(symbols)
+    ]
+    path = tmp_path / "universe_many.csv"
+    path.write_text("\n".join([head, *rows]) + "\n")
+    return path
+
+
+def as_symbol(body: dict, symbol: str) -> dict:
+    """A real AAPL answer, under another symbol (the bars are the recording's)."""
+    data = copy.deepcopy(body)
+    data["chart"]["result"][0]["meta"]["symbol"] = symbol
+    return data
+
+
+def throttled_after(k: int, bodies: dict[str, dict]):
+    """Answer the first ``k`` distinct symbols, then 429 "Too Many Requests" to everything."""
+    served: set[str] = set()
+    limited = {"on": False}
+
+    def respond(request: RecordedRequest) -> Reply:
+        symbol = request.path.rsplit("/", 1)[1]
+        if limited["on"] or (symbol not in served and len(served) >= k):
+            limited["on"] = True
+            return Reply(429, b"Too Many Requests", {"Content-Type": "text/plain"})
+        served.add(symbol)
+        return chart(bodies[symbol])(request)
+
+    return respond
+
+
+def test_a_run_of_429s_stops_cleanly_and_the_next_run_asks_only_the_rest(tmp_path, caplog):
+    from ingestion.sources import prices
+
+    aapl = recorded("yahoo-finance2_chart-AAPL-2020-08-31-to-2020-11-07.json")
+    bodies = {s: as_symbol(aapl, s) for s in MANY}
+    k = 4
+    first = throttled_after(k, bodies)
+    server = ReplayServer({f"/v8/finance/chart/{s}": first for s in MANY}).start()
+    try:
+        settings, con = prepare(tmp_path, server)
+        settings = type(settings)(**{**settings.__dict__, "universe_path": many_universe(tmp_path, MANY)})
+        zone = LandingZone(settings.landing_dir)
+        SOURCES["universe"].land(settings, zone, [])
+        SOURCES["universe"].load(con, zone, settings, [])
+        listings = read_universe(settings.universe_path)
+        caplog.set_level("INFO")
+        run1 = prices.land_bars_live(settings, zone, listings, START, END, retries=1, backoff=0.01)
+        # the run goes on to load what it has: the first K symbols, the rest flagged
+        report1 = load_bars(con, settings, START, END, listings)
+        after1 = dict(con.execute("SELECT symbol, count(*) FROM raw.prices_daily GROUP BY 1").fetchall())
+        flags1 = dict(con.execute("SELECT symbol, reason FROM quarantine.price_symbols").fetchall())
+        asked1 = {s: len(server.requests_for(f"/v8/finance/chart/{s}")) for s in MANY}
+
+        # the next run, with Yahoo no longer limiting
+        for s in MANY:
+            server.route(f"/v8/finance/chart/{s}", chart(bodies[s]))
+        run2 = prices.land_bars_live(settings, zone, listings, START, END, retries=1, backoff=0.01)
+        report2 = load_bars(con, settings, START, END, listings)
+        after2 = dict(con.execute("SELECT symbol, count(*) FROM raw.prices_daily GROUP BY 1").fetchall())
+        flags2 = con.execute("SELECT count(*) FROM quarantine.price_symbols").fetchone()[0]
+    finally:
+        server.stop()
+    asked2 = {s: len(server.requests_for(f"/v8/finance/chart/{s}")) - asked1[s] for s in MANY}
+
+    # run 1: K landed, then STOP_AFTER_429 symbols in a row answered 429 (first try + 1 retry each)
+    stop = 5
+    assert [e.key.split("/")[1] for e in run1] == [f"{s}.US" for s in MANY[:k]]
+    assert run1.stopped_by_429 and run1.left == [f"{s}.US" for s in MANY[k:]]
+    assert run1.metadata(len(MANY)) | {} == {
+        "symbols_total": 12, "symbols_done": k, "symbols_left": 12 - k, "symbols_skipped_up_to_date": 0,
+        "symbols_unavailable": 0, "stopped_by_429": True,
+    }  # fmt: skip
+    assert asked1 == {s: 1 for s in MANY[:k]} | {s: 2 for s in MANY[k : k + stop]} | {
+        s: 0 for s in MANY[k + stop :]
+    }
+    assert f"fetch stopped with {12 - k} symbol(s) left of 12" in caplog.text
+    # AAPL's recording holds 49 bars in the window; each landed symbol has them, the rest are flagged
+    assert after1 == {f"{s}.US": 49 for s in MANY[:k]}
+    assert len(report1.loaded) == k
+    assert set(flags1) == {f"{s}.US" for s in MANY[k:]}
+    assert "a run of 429s" in flags1[f"{MANY[-1]}.US"] and "HTTP 429" in flags1[f"{MANY[k]}.US"]
+
+    # run 2: none of the first K asked again, each of the rest once; everything loaded, no flag left
+    assert asked2 == {s: 0 for s in MANY[:k]} | {s: 1 for s in MANY[k:]}
+    assert sorted(run2.skipped) == [f"{s}.US" for s in MANY[:k]] and not run2.stopped_by_429
+    assert run2.metadata(len(MANY))["symbols_done"] == 12 and run2.metadata(len(MANY))["symbols_left"] == 0
+    assert after2 == {f"{s}.US": 49 for s in MANY}
+    assert flags2 == 0
+    assert sorted(report2.unchanged) == sorted(f"chart/{s}.US/{START}_{END}" for s in MANY[:k])
+
+
+def test_a_member_or_benchmark_without_prices_is_flagged_and_the_rest_load(tmp_path):
+    from ingestion.sources import prices
+
+    server = ReplayServer(routes(NVDA=Reply(404, NOT_FOUND, JSON))).start()
+    try:
+        settings, con = prepare(tmp_path, server)
+        listings = [x for x in yahoo_listings(settings) if x.ticker in ("NVDA", "AAPL")]
+        landed = prices.land_bars_live(
+            settings, LandingZone(settings.landing_dir), listings, START, END, retries=1, backoff=0.01
+        )  # no exception: one symbol without prices does not stop the others
+        load_bars(con, settings, START, END, listings)
+    finally:
+        server.stop()
+    assert [e.key for e in landed] == [f"chart/AAPL.US/{START}_{END}"]
+    assert list(landed.unavailable) == ["NVDA.US"]
+    assert con.execute("SELECT DISTINCT symbol FROM raw.prices_daily").fetchall() == [("AAPL.US",)]
+    flags = con.execute(
+        "SELECT symbol, http_status, reason, source_key FROM quarantine.price_symbols"
+    ).fetchall()
+    assert len(flags) == 1
+    symbol, status, reason, key = flags[0]
+    assert (symbol, status, key) == ("NVDA.US", 404, f"chart/NVDA.US/{START}_{END}")
+    assert "Not Found: No data found, symbol may be delisted" in reason

@@ -93,3 +93,32 @@ def test_land_sample_lands_both_series(tmp_path):
         ("fred/DEXCHUS", "sample://fx/DEXCHUS.csv", True),
         ("fred/DEXHKUS", "sample://fx/DEXHKUS.csv", True),
     ]
+
+
+def test_gx_fx_suite_takes_every_seed_series_band_and_keeps_cny_hkd_within_1_to_20():
+    """KRW per USD (about 1,300) and USD per EUR (about 1.1) are FRED's own numbers and pass; HKD per USD
+    typed as 150 is a unit error the blocking suite still stops (test_faults_publish relies on it)."""
+    from datetime import date
+
+    import pandas as pd
+
+    from ingestion import quality
+
+    def frame(rows):
+        days = pd.to_datetime([f"2023-01-{i + 3:02d}" for i in range(len(rows))])
+        n = len(rows)
+        lineage = {"source_key": ["fred/X"] * n, "source_file": ["f"] * n, "sha256": ["0" * 64] * n,
+                   "fetched_at": pd.to_datetime(["2023-02-01T00:00:00Z"] * n), "is_sample": [False] * n,
+                   "loaded_at": pd.to_datetime(["2023-02-01T00:00:00Z"] * n)}  # fmt: skip
+        return pd.DataFrame(
+            {"series_id": [s for s, _ in rows], "date": days, "value": [v for _, v in rows]} | lineage
+        )
+
+    good = quality.validate("fx_rates", frame([("DEXHKUS", 7.8), ("DEXKOUS", 1300.0), ("DEXUSEU", 1.1)]),
+                            today=date(2024, 1, 1))  # fmt: skip
+    bad = quality.validate(
+        "fx_rates", frame([("DEXHKUS", 150.0), ("DEXKOUS", 1300.0)]), today=date(2024, 1, 1)
+    )
+    assert good.success
+    assert not bad.success
+    assert [o.partial_unexpected for o in bad.outcomes if not o.success] == [[150.0]]

@@ -147,3 +147,32 @@ def test_dividends_rejects_bad_items(tmp_path, body, reason):
 def test_unknown_key_is_refused(tmp_path):
     with pytest.raises(BadSourceFile, match="not one of eod/, splits/, div/"):
         parse(tmp_path, "intraday/MSFT.US", EOD_HEADER)
+
+
+def test_eodhd_bulk_items_become_bars_of_code_dot_exchange(tmp_path):
+    body = (
+        b'[{"code":"MSFT","exchange_short_name":"US","date":"2023-01-06","open":223.0,"high":225.76,'
+        b'"low":219.35,"close":224.93,"adjusted_close":220.86,"volume":43613600,"prev_close":222.31},'
+        b'{"code":"BRK-B","exchange_short_name":"US","date":"2023-01-06","open":"305.1","high":310.0,'
+        b'"low":304.0,"close":309.85,"adjusted_close":309.85,"volume":null}]'
+    )
+    bars = parse(tmp_path, "bulk/US/2023-01-07", body)["prices_daily"].to_pylist()
+    assert [(b["symbol"], b["date"], b["open"], b["close"], b["volume"], b["close_basis"]) for b in bars] == [
+        ("MSFT.US", date(2023, 1, 6), 223.0, 224.93, 43613600.0, "unadjusted"),
+        ("BRK-B.US", date(2023, 1, 6), 305.1, 309.85, None, "unadjusted"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'[{"code":"MSFT","date":"2023-01-06","open":1,"high":1,"low":1,"adjusted_close":1,"volume":1}]',
+         "item 0: no close"),
+        (b'{"error":"Only for paid plans"}', "a JSON array of objects"),
+        (b'[{"code":"","date":"2023-01-06","open":1,"high":1,"low":1,"close":1,"adjusted_close":1,"volume":1}]',
+         "code '' is not a symbol"),
+    ],
+)  # fmt: skip
+def test_eodhd_bulk_refuses_what_is_not_its_format(tmp_path, body, reason):
+    with pytest.raises(BadSourceFile, match=reason):
+        parse(tmp_path, "bulk/US/2023-01-07", body)

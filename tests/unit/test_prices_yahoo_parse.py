@@ -198,3 +198,36 @@ def test_yahoo_sample_times_later_splits_is_the_eodhd_sample(tmp_path):
             assert y["close"] * factor == pytest.approx(e["close"], rel=1e-9)
     # GOOGL's 20:1 split of 2022-07-18 is in the sample's events; so its older closes were x20
     assert found == {"GOOGL.US": [(date(2022, 7, 18), 20.0)], "0700.HK": []}
+
+
+def test_an_answer_is_up_to_date_until_a_weekday_passes_on_the_exchanges_clock(tmp_path):
+    """An answer keeps the bars of the days before its fetch day (exchange's clock): it is up to date until
+    a weekday lies between its fetch day and today, and the answer's own time zone decides."""
+    from datetime import UTC, datetime
+
+    from ingestion.landing import LandingZone
+    from ingestion.sources import yahoo
+
+    zone = LandingZone(tmp_path)
+
+    def landed(tz: str, fetched: str):
+        body = json.dumps({"chart": {"result": [{"meta": {"symbol": "X", "exchangeTimezoneName": tz}}]}})
+        return zone.land("prices", "chart/X.US/a_b", body.encode(), url="test://", fetched_at=fetched)
+
+    friday = landed("America/New_York", "2026-12-04T22:00:00+00:00")  # Friday 17:00 in New York
+    assert yahoo.up_to_date(zone, friday, datetime(2026, 12, 4, 23, tzinfo=UTC))  # Friday 18:00 NY
+    # Saturday: Friday's bar, not final at the fetch, now is: ask again
+    assert not yahoo.up_to_date(zone, friday, datetime(2026, 12, 5, 12, tzinfo=UTC))
+    saturday = landed("America/New_York", "2026-12-05T15:00:00+00:00")  # Saturday 10:00 in New York
+    assert yahoo.up_to_date(zone, saturday, datetime(2026, 12, 7, 4, tzinfo=UTC))  # Sunday 23:00 NY
+    # Monday 23:00 NY: Monday's bar is not final before Monday is over, so nothing new yet
+    assert yahoo.up_to_date(zone, saturday, datetime(2026, 12, 8, 4, tzinfo=UTC))
+    assert not yahoo.up_to_date(zone, saturday, datetime(2026, 12, 8, 6, tzinfo=UTC))  # Tuesday 01:00 NY
+    # the same instant is Saturday 06:00 in Hong Kong: Friday's HK bar was final at that fetch
+    hk = landed("Asia/Hong_Kong", "2026-12-04T22:00:00+00:00")
+    assert yahoo.up_to_date(zone, hk, datetime(2026, 12, 7, 15, tzinfo=UTC))  # Monday 23:00 HK
+    assert not yahoo.up_to_date(zone, hk, datetime(2026, 12, 7, 17, tzinfo=UTC))  # Tuesday 01:00 HK
+    # a sample file never stands in for a live answer; nor an answer older than a week
+    sample = zone.land("prices", "chart/X.US/a_b", b"{}", url="sample://", is_sample=True)
+    assert not yahoo.up_to_date(zone, sample, datetime(2026, 12, 5, tzinfo=UTC))
+    assert not yahoo.up_to_date(zone, saturday, datetime(2026, 12, 20, 4, tzinfo=UTC))

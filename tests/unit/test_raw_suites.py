@@ -90,8 +90,27 @@ EXPECTED = {
         (NN, "series_id"),
         (NN, "date"),
         (COMPOUND, ("series_id", "date")),
-        (IN_SET, "series_id", ("DEXCHUS", "DEXHKUS")),  # CNY and HKD per USD (FRED)
-        (BETWEEN, "value", 1, 20, False),
+        # every FRED series of seeds/fx_series.csv (FX follows the universe)
+        (
+            IN_SET,
+            "series_id",
+            (
+                "DEXCAUS",
+                "DEXCHUS",
+                "DEXHKUS",
+                "DEXINUS",
+                "DEXJPUS",
+                "DEXKOUS",
+                "DEXSZUS",
+                "DEXTAUS",
+                "DEXUSEU",
+                "DEXUSUK",
+            ),
+        ),  # fmt: skip
+        (BETWEEN, "value", 0, 5000, True),  # every series as FRED publishes it
+        # CNY and HKD per USD, each on its own rows
+        (BETWEEN, "value", 1, 20, False, 'series_id=="DEXCHUS"'),
+        (BETWEEN, "value", 1, 20, False, 'series_id=="DEXHKUS"'),
     },
     "federal_register_documents": {
         (NN, "publication_date"),
@@ -111,7 +130,9 @@ def _key(expectation) -> tuple:
     if kind == REGEX:
         return (kind, kw["column"], kw["regex"])
     if kind == BETWEEN:
-        return (kind, kw["column"], kw.get("min_value"), kw.get("max_value"), bool(kw.get("strict_min")))
+        key = (kind, kw["column"], kw.get("min_value"), kw.get("max_value"), bool(kw.get("strict_min")))
+        where = kw.get("row_condition")  # a band on some rows only (GX keeps the pandas filter as a dict)
+        return key + ((where["pass_through_filter"] if isinstance(where, dict) else where,) if where else ())
     return (kind, kw["column"])
 
 
@@ -142,7 +163,9 @@ def test_no_suite_restates_a_future_date_row_rule():
 def test_the_description_says_what_is_declared():
     assert quality.SUITES["fx_rates"].description == (
         "columns as declared; unique (series_id, date); not null: series_id, date; "
-        "series_id in {DEXCHUS, DEXHKUS}; 1 <= value <= 20"
+        "series_id in {DEXCAUS, DEXCHUS, DEXHKUS, DEXINUS, DEXJPUS, DEXKOUS, DEXSZUS, DEXTAUS, DEXUSEU, "
+        "DEXUSUK}; 0 < value <= 5000; 1 <= value <= 20 where series_id = DEXCHUS; "
+        "1 <= value <= 20 where series_id = DEXHKUS"
     )
 
 
