@@ -18,6 +18,8 @@ BUNDLED_SAMPLE_DIR = REPO_ROOT / "data" / "sample"
 DEFAULT_UNIVERSE = REPO_ROOT / "ingestion" / "universe.csv"
 SEC_ALL_UNIVERSE = "sec:all"
 
+# The mode domains (AIGAP_SOURCE_<X>), not registry sources: "filings" sets the sources sec,
+# sec_tickers and hkex together, "prices" both prices and price_events (ingestion/sources/registry.py).
 SOURCES = ("filings", "prices", "fx", "fedreg")
 MODES = ("sample", "live")
 

@@ -5,6 +5,10 @@ Layout under ``<AIGAP_HOME>/landing``::
     <source>/<sha256[:2]>/<sha256><suffix>   the body, written once, then made read-only
     _manifest/<source>.jsonl                 one line per fetch, never rewritten
 
+A source renamed since (SEC's landed in ``filings/`` until December 2026, now in ``sec/``) keeps
+what it landed where it is: :data:`FORMER_NAMES` lists the old folder, whose manifest is read as
+the first part of the new name's history (its lines keep their paths), and is never written again.
+
 The same bytes fetched twice are stored once (the file name is their sha256) but each fetch
 keeps its manifest line, so the history of what was asked and answered is complete. A file
 whose bytes no longer match its manifest is reported by :meth:`LandingZone.read`; nothing here
@@ -18,11 +22,20 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+
+# source -> the names its landing folder had before, oldest first. Their manifest lines are read as
+# this source's (older than any line of its own folder); their bytes stay where they landed.
+FORMER_NAMES: dict[str, tuple[str, ...]] = {"sec": ("filings",)}
+
+
+def names_of(source: str) -> tuple[str, ...]:
+    """Every name the source's landing folder has had, oldest first, its current name last."""
+    return (*FORMER_NAMES.get(source, ()), source)
 
 
 class LandingIntegrityError(RuntimeError):
@@ -252,17 +265,23 @@ class LandingZone:
 
     # -- reading -----------------------------------------------------------------------
     def manifest(self, source: str) -> Iterator[LandedFile]:
-        path = self._manifest_path(source)
-        if not path.exists():
-            return
-        with open(path, "rb") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    yield LandedFile(**orjson.loads(line))
-                except (orjson.JSONDecodeError, TypeError) as exc:
-                    raise LandingIntegrityError(f"{path}:{lineno}: unreadable manifest line ({exc})") from exc
+        """Every manifest line of the source in the order written, those of its former names
+        (:data:`FORMER_NAMES`) first, each read as the source's (its ``path`` unchanged)."""
+        for name in names_of(source):
+            path = self._manifest_path(name)
+            if not path.exists():
+                continue
+            with open(path, "rb") as fh:
+                for lineno, line in enumerate(fh, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        entry = LandedFile(**orjson.loads(line))
+                    except (orjson.JSONDecodeError, TypeError) as exc:
+                        raise LandingIntegrityError(
+                            f"{path}:{lineno}: unreadable manifest line ({exc})"
+                        ) from exc
+                    yield entry if entry.source == source else replace(entry, source=source)
 
     def latest(self, source: str, *, status_ok_only: bool = True) -> dict[str, LandedFile]:
         """The newest manifest line per key (only 200/304 answers unless told otherwise)."""

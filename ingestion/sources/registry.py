@@ -29,7 +29,7 @@ from ingestion.config import Settings
 from ingestion.errors import SourceUnreachable
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import LoadReport, Parser, load_landed, load_window
-from ingestion.sources import federal_register, fx, hkex, prices, sec, sec_bulk, sec_tickers
+from ingestion.sources import fedreg, fx, hkex, prices, sec, sec_bulk, sec_tickers
 from ingestion.universe import (
     UNIVERSE_SOURCE,
     Listing,
@@ -285,7 +285,7 @@ SOURCES: dict[str, Source] = {
             "from SEC's nightly bulk archives: AIGAP_SEC_MODE; facts, filings and the company fields of each "
             "submissions document), and the XBRL instance of each filing of the filers whose statements use "
             "extension concepts.",
-            raw_tables=tuple(sec.RAW_TABLES), follows="filings",
+            raw_tables=tuple(sec.RAW_TABLES), follows=sec.DOMAIN,
             land_sample=_whole(sec_bulk.land_sample), land_live=_whole(sec_bulk.land_live), parse=sec.parse,
             load_files=sec_bulk.load,
         ),
@@ -313,11 +313,11 @@ SOURCES: dict[str, Source] = {
             land_sample=_whole(fx.land_sample), land_live=_whole(fx.land_live), parse=fx.parse,
         ),
         Source(
-            name=federal_register.SOURCE, folder=federal_register.SOURCE, group="controls",
+            name=fedreg.SOURCE, folder=fedreg.SOURCE, group="controls",
             description="Federal Register documents of the Bureau of Industry and Security, page by page.",
-            raw_tables=tuple(federal_register.RAW_TABLES), follows="fedreg",
-            land_sample=_whole(federal_register.land_sample), land_live=_whole(federal_register.land_live),
-            parse=federal_register.parse,
+            raw_tables=tuple(fedreg.RAW_TABLES), follows="fedreg",
+            land_sample=_whole(fedreg.land_sample), land_live=_whole(fedreg.land_live),
+            parse=fedreg.parse,
         ),
     ]
 }  # fmt: skip

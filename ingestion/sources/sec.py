@@ -47,7 +47,9 @@ from ingestion.universe import Listing
 
 log = logging.getLogger(__name__)
 
-SOURCE = "filings"
+SOURCE = sec_instances.SOURCE  # "sec": API documents, bulk archives and XBRL instances land in one folder
+# The settings domain it shares with sec_tickers and hkex: AIGAP_SOURCE_FILINGS, AIGAP_SEC_BASE_URL.
+DOMAIN = "filings"
 RAW_TABLES = ["sec_companyfacts", "sec_filings", "sec_instance_facts", "sec_companies"]
 
 # landing key prefix -> path of the document under the base URL (without /CIK##########.json)
@@ -223,7 +225,7 @@ def land_live(
     company's outage neither hides the others' errors nor stops their documents from landing.
     """
     user_agent = check_user_agent(settings.sec_user_agent)
-    base = settings.base_urls[SOURCE]
+    base = settings.base_urls[DOMAIN]
     jobs = [
         (f"{kind}/CIK{item.cik10}", f"{base}/{path}/{_document(item.cik10 or '')}")
         for item in sec_listings(listings)

@@ -49,7 +49,7 @@ import pyarrow as pa
 from ingestion.config import SEC_BULK_ABOVE, Settings
 from ingestion.errors import BadSourceFile, SourceFetchError
 from ingestion.http import fetch_stream_to_landing, make_session
-from ingestion.landing import LandedFile, LandingIntegrityError, LandingZone
+from ingestion.landing import LandedFile, LandingIntegrityError, LandingZone, names_of
 from ingestion.raw_loader import (
     LoadReport,
     _insert_checked,
@@ -295,7 +295,7 @@ def load(
     archives = LoadReport(source=SOURCE)
     for archive in ARCHIVES.values():
         load_archive(
-            con, zone, archive, ciks, archives, run_id=run_id, is_sample=settings.is_sample("filings")
+            con, zone, archive, ciks, archives, run_id=run_id, is_sample=settings.is_sample(sec.DOMAIN)
         )
     _record_row_rules(con, archives, tables, run_id)
     log.info(archives.summary())
@@ -326,8 +326,9 @@ def _open_newest_good(
     known_bad = {
         sha
         for (sha,) in con.execute(
-            "SELECT DISTINCT sha256 FROM quarantine.landing_files WHERE source = ? AND source_key = ?",
-            [SOURCE, archive.key],
+            "SELECT DISTINCT sha256 FROM quarantine.landing_files "
+            "WHERE list_contains(?, source) AND source_key = ?",
+            [list(names_of(SOURCE)), archive.key],  # refused under the folder's former name too
         ).fetchall()
     }
     for entry in _good_versions(zone, archive, is_sample=is_sample):

@@ -49,6 +49,9 @@ from ingestion.raw_tables import arrow_schema
 
 log = logging.getLogger(__name__)
 
+# The SEC source's landing folder, ingestion.sources.sec.SOURCE (that module imports this one).
+SOURCE = "sec"
+
 CONCEPT_MAP = REPO_ROOT / "dbt_project" / "seeds" / "concept_map.csv"
 FORMS = frozenset({"10-K", "10-K/A", "10-Q", "10-Q/A", "20-F", "20-F/A"})
 FIRST_FILED = date(2019, 1, 1)  # the warehouse's figures start with FY2019
@@ -189,7 +192,7 @@ def land_sample(settings: Settings, zone: LandingZone, filings: list[InstanceFil
             continue
         body = index_path.read_bytes()
         index = zone.land(
-            "filings", filing.index_key, body, url=f"sample://sec/{index_rel}", suffix=".json",
+            SOURCE, filing.index_key, body, url=f"sample://sec/{index_rel}", suffix=".json",
             content_type="application/json", is_sample=True,
         )  # fmt: skip
         landed.append(index)
@@ -197,7 +200,7 @@ def land_sample(settings: Settings, zone: LandingZone, filings: list[InstanceFil
         instance_rel = f"{filing.folder}/{name}"
         landed.append(
             zone.land(
-                "filings",
+                SOURCE,
                 filing.instance_key,
                 (root / instance_rel).read_bytes(),
                 url=f"sample://sec/{instance_rel}",
@@ -218,7 +221,7 @@ def _land_one(
 ) -> list[LandedFile]:
     """Index then instance of one filing (the index names the instance)."""
     index = fetch_to_landing(
-        session, zone, source="filings", key=filing.index_key,
+        session, zone, source=SOURCE, key=filing.index_key,
         url=f"{base}/{filing.folder}/index.json", suffix=".json", latest=latest,
     )  # fmt: skip
     try:
@@ -226,7 +229,7 @@ def _land_one(
     except BadSourceFile as exc:
         raise SourceFetchError(f"{filing.form} {filing.accession}: {exc}") from exc
     instance = fetch_to_landing(
-        session, zone, source="filings", key=filing.instance_key,
+        session, zone, source=SOURCE, key=filing.instance_key,
         url=f"{base}/{filing.folder}/{name}", suffix=".xml", latest=latest,
     )  # fmt: skip
     return [index, instance]

@@ -35,7 +35,7 @@ from ingestion.errors import SourceFetchError
 from ingestion.landing import LandedFile, LandingZone
 from ingestion.raw_loader import load_landed, load_window
 from ingestion.raw_tables import arrow_schema
-from ingestion.sources import federal_register, fx, hkex, prices, sec
+from ingestion.sources import fedreg, fx, hkex, prices, sec
 from ingestion.sources.registry import SOURCES
 from ingestion.universe import (
     UNIVERSE_KEY,
@@ -62,7 +62,7 @@ FEDREG_PAGE = (FIXTURES / "fedreg" / "documents-page-0001.json").read_bytes()  #
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 JSON = {"Content-Type": "application/json"}
 SUFFIX = {
-    "filings": ".json",
+    "sec": ".json",
     "prices": ".csv",
     "fx": ".csv",
     "fedreg": ".json",
@@ -153,7 +153,7 @@ def assert_file_refused(home: Home, entry: LandedFile, report, *, reason_contain
 
 def test_malformed_json_is_refused_naming_the_file(home):
     body = b'{"cik": 789019, "entityName": "MICROSOFT CORPORATION", "facts": {"dei": {,}}}'
-    entry = home.land("filings", f"companyfacts/CIK{MSFT_CIK}", body)
+    entry = home.land("sec", f"companyfacts/CIK{MSFT_CIK}", body)
     report = home.load(sec)
     assert_file_refused(home, entry, report, reason_contains=["not JSON", "SEC companyfacts JSON"])
     assert home.rows("SELECT count(*) FROM raw.sec_companyfacts") == [(0,)]
@@ -161,7 +161,7 @@ def test_malformed_json_is_refused_naming_the_file(home):
 
 def test_truncated_file_is_refused_as_truncated(home):
     body = MSFT_FACTS[: len(MSFT_FACTS) // 2]
-    entry = home.land("filings", f"companyfacts/CIK{MSFT_CIK}", body)
+    entry = home.land("sec", f"companyfacts/CIK{MSFT_CIK}", body)
     report = home.load(sec)
     reason = assert_file_refused(home, entry, report, reason_contains=["not JSON", "truncated"])
     assert f"{len(body)}-byte body" in reason
@@ -210,7 +210,7 @@ def test_empty_body_is_refused(home):
 
 def test_companyfacts_of_another_company_is_refused(home):
     # Microsoft's document answered for Alphabet's CIK: loading it would file MSFT's numbers as GOOGL's.
-    entry = home.land("filings", "companyfacts/CIK0001652044", MSFT_FACTS)
+    entry = home.land("sec", "companyfacts/CIK0001652044", MSFT_FACTS)
     report = home.load(sec)
     assert_file_refused(home, entry, report, reason_contains=["CIK 0000789019", "companyfacts/CIK0001652044"])
     assert home.rows("SELECT count(*) FROM raw.sec_companyfacts") == [(0,)]
@@ -448,7 +448,7 @@ def test_split_with_a_zero_ratio_is_quarantined(home):
 def bad_facts(home):
     home.land_universe()
     entry = home.land(
-        "filings", f"companyfacts/CIK{MSFT_CIK}", (BAD / "sec" / f"CIK{MSFT_CIK}_bad_facts.json").read_bytes()
+        "sec", f"companyfacts/CIK{MSFT_CIK}", (BAD / "sec" / f"CIK{MSFT_CIK}_bad_facts.json").read_bytes()
     )
     return home, entry, home.load(sec)
 
@@ -629,11 +629,11 @@ def test_fx_gap_longer_than_the_fill_limit_leaves_the_rate_null(home):
 
 def test_federal_register_page_with_a_document_without_number_is_refused(home):
     good = home.land("fedreg", "documents/page-0001", FEDREG_PAGE)
-    home.load(federal_register)
+    home.load(fedreg)
     bad = home.land(
         "fedreg", "documents/page-0001", (BAD / "fedreg" / "documents-page-without-number.json").read_bytes()
     )
-    report = home.load(federal_register)
+    report = home.load(fedreg)
     assert_file_refused(home, bad, report, reason_contains=["results[1] has no document_number"])
     # The page as it was before stays: documents are cited by number, one without it cannot be.
     assert home.rows("SELECT DISTINCT source_file FROM raw.federal_register_documents") == [(good.path,)]
@@ -642,12 +642,12 @@ def test_federal_register_page_with_a_document_without_number_is_refused(home):
 
 def test_document_without_number_a_parser_let_through_is_quarantined(home):
     def parse_without_number(entry, body):
-        page = federal_register.parse(entry, body)["federal_register_documents"]
+        page = fedreg.parse(entry, body)["federal_register_documents"]
         numbers = pa.array([page["document_number"][0].as_py(), None], pa.string())
         return {"federal_register_documents": page.set_column(0, "document_number", numbers)}
 
     entry = home.land("fedreg", "documents/page-0001", FEDREG_PAGE)
-    home.load(federal_register, parse=parse_without_number)
+    home.load(fedreg, parse=parse_without_number)
     assert home.quarantined("federal_register_documents") == [
         ("documents/page-0001", entry.path, RUN, "no document number")
     ]
@@ -689,7 +689,7 @@ def test_429_storm_ends_in_a_clear_error_after_the_retries(tmp_path):
     assert f"{server.url}{FACTS_PATH}: HTTP 429" in str(err.value)
     assert len(server.requests_for(FACTS_PATH)) == 4  # the first try and 3 retries, then it stops
     # The 429 answer is kept for inspection but is never a document to load; the other one loads.
-    assert sorted((e.key, e.status) for e in zone.manifest("filings")) == [
+    assert sorted((e.key, e.status) for e in zone.manifest("sec")) == [
         (f"companyfacts/CIK{MSFT_CIK}", 429),
         (f"submissions/CIK{MSFT_CIK}", 200),
     ]
@@ -711,17 +711,15 @@ def test_500_that_never_recovers_ends_in_a_clear_error_and_raw_keeps_what_it_had
             }
         )
         zone = LandingZone(settings.landing_dir)
-        federal_register.land_live(settings, zone, [])
+        fedreg.land_live(settings, zone, [])
         con = duckdb.connect(str(settings.db_path))
-        load_landed(con, zone, federal_register.SOURCE, federal_register.parse, federal_register.RAW_TABLES)
+        load_landed(con, zone, fedreg.SOURCE, fedreg.parse, fedreg.RAW_TABLES)
         server.route(api, Reply(500, b"<html>Internal Server Error</html>"))
         with pytest.raises(SourceFetchError) as err:
-            federal_register.land_live(settings, zone, [], retries=2, backoff=0.001)
+            fedreg.land_live(settings, zone, [], retries=2, backoff=0.001)
     assert f"{server.url}{api}" in str(err.value) and "HTTP 500" in str(err.value)
     assert len(server.requests) == 1 + 3  # the good run, then the first try and 2 retries
-    again = load_landed(
-        con, zone, federal_register.SOURCE, federal_register.parse, federal_register.RAW_TABLES
-    )
+    again = load_landed(con, zone, fedreg.SOURCE, fedreg.parse, fedreg.RAW_TABLES)
     assert (again.loaded, again.unchanged) == ([], ["documents/page-0001"])
     assert con.execute("SELECT count(*) FROM raw.federal_register_documents").fetchone() == (2,)
 

@@ -54,8 +54,8 @@ pytestmark = pytest.mark.slow
 SEED = int(os.environ.get("AIGAP_FAULT_SEED", "20221130"))
 # (phase, the job whose start comes first or None, the step whose start arms the kill, delay range in s)
 KILL_POINTS = [
-    ("landing", None, "landing__filings", (0.0, 0.3)),
-    ("raw", None, "raw_filings", (0.0, 1.0)),
+    ("landing", None, "landing__sec", (0.0, 0.3)),
+    ("raw", None, "raw_sec", (0.0, 1.0)),
     ("dbt", "refresh", "aigap_dbt", (5.0, 25.0)),
 ]
 DAY = "2022-11-30"

@@ -19,7 +19,7 @@ from ingestion.config import load_settings
 from ingestion.errors import SourceFetchError
 from ingestion.landing import LandingZone
 from ingestion.raw_loader import load_landed
-from ingestion.sources import federal_register as fedreg
+from ingestion.sources import fedreg
 from tests.support.replay_server import RecordedRequest, ReplayServer, Reply
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fedreg"

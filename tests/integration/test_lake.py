@@ -37,7 +37,7 @@ from ingestion.universe import loaded_listings, read_universe
 from tests.support.postgres_server import PASSWORD, PostgresServer, find_bin_dir, postgres_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SEC_TABLES = SOURCES["filings"].raw_tables
+SEC_TABLES = SOURCES["sec"].raw_tables
 US_CIKS = ["0000789019", "0001652044", "0001018724"]  # MSFT, GOOGL, AMZN (ingestion/universe.csv)
 CN_CIKS = ["0001577552", "0001329099"]  # BABA, BIDU
 
@@ -111,7 +111,7 @@ def embedded_reference(env: dict[str, str], tmp_path: Path) -> dict[str, dict[st
     zone = LandingZone(settings.landing_dir)
     with connect_file(tmp_path / "reference.duckdb") as con:
         load_universe_into(con, env)
-        SOURCES["filings"].load(con, zone, settings, loaded_listings(con))
+        SOURCES["sec"].load(con, zone, settings, loaded_listings(con))
         return rows_per_key(con)
 
 
@@ -147,8 +147,8 @@ def test_two_writers_and_a_reader(pg: PostgresServer, tmp_path: Path) -> None:
 
     stop, out = tmp_path / "stop", tmp_path / "reads.jsonl"
     reader = worker(env, "read", str(out), str(stop), *SEC_TABLES)
-    us = worker(env, "load", "filings", *US_CIKS)
-    cn = worker(env, "load", "filings", *CN_CIKS)
+    us = worker(env, "load", "sec", *US_CIKS)
+    cn = worker(env, "load", "sec", *CN_CIKS)
     reports = [json.loads(finish(us)), json.loads(finish(cn))]
     time.sleep(1.0)  # a few reads after both commits
     stop.touch()
@@ -184,7 +184,7 @@ def test_writer_killed_mid_load_leaves_the_lake_whole(pg: PostgresServer, tmp_pa
     with lake_connection(settings) as con:
         load_universe_into(con, env)
 
-    proc = worker(env, "load", "filings", *US_CIKS, *CN_CIKS)
+    proc = worker(env, "load", "sec", *US_CIKS, *CN_CIKS)
     # Kill once some files are committed and others are not (each file is one transaction).
     deadline, committed = time.monotonic() + 600, 0
     while time.monotonic() < deadline and proc.poll() is None:
@@ -215,7 +215,7 @@ def test_writer_killed_mid_load_leaves_the_lake_whole(pg: PostgresServer, tmp_pa
                 f"raw.{table} holds {n} rows of {key}, its file has {expected[table][key]}"
             )
 
-    finish(worker(env, "load", "filings", *US_CIKS, *CN_CIKS))  # the next run completes
+    finish(worker(env, "load", "sec", *US_CIKS, *CN_CIKS))  # the next run completes
     with lake_connection(settings, read_only=True) as con:
         assert rows_per_key(con) == expected
 
@@ -377,7 +377,7 @@ def test_s3_data_path_on_a_local_object_store(
     expected = embedded_reference(env, tmp_path)
     with lake_connection(load_settings(env)) as con:
         load_universe_into(con, env)
-    finish(worker(env, "load", "filings", *CN_CIKS))  # a worker process writes its Parquet files to S3
+    finish(worker(env, "load", "sec", *CN_CIKS))  # a worker process writes its Parquet files to S3
     with lake_connection(load_settings(env), read_only=True) as con:
         got = rows_per_key(con)
     want = {

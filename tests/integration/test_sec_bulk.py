@@ -118,7 +118,7 @@ class Home:
         self.listings = loaded_listings(self.con)
 
     def refresh(self):
-        filings = SOURCES["filings"]
+        filings = SOURCES["sec"]
         landed = filings.land(self.settings, self.zone, self.listings)
         return landed, filings.load(self.con, self.zone, self.settings, self.listings)
 
@@ -159,7 +159,7 @@ def test_bulk_mode_loads_the_same_rows_as_api_mode(tmp_path: Path, facts: dict[s
     source_file, sha = bulk.con.execute(
         "SELECT DISTINCT source_file, sha256 FROM raw.sec_companyfacts WHERE cik = ?", [GOOGL]
     ).fetchone()
-    landed = bulk.zone.latest("filings")["bulk/companyfacts.zip"]
+    landed = bulk.zone.latest("sec")["bulk/companyfacts.zip"]
     assert source_file == f"{landed.path}!CIK{GOOGL}.json" and sha == landed.sha256
 
 
@@ -212,11 +212,11 @@ def test_a_truncated_archive_is_refused_and_the_previous_good_version_kept(
         home = Home(tmp_path / "home", server, "bulk")
         home.refresh()
         good_rows = home.rows("sec_companyfacts")
-        good = home.zone.latest("filings")["bulk/companyfacts.zip"]
+        good = home.zone.latest("sec")["bulk/companyfacts.zip"]
         whole = archives.bodies[FACTS_ZIP]
         archives.publish(FACTS_ZIP, whole[: len(whole) // 2])  # cut short: no central directory
         _, report = home.refresh()
-        bad = home.zone.latest("filings")["bulk/companyfacts.zip"]
+        bad = home.zone.latest("sec")["bulk/companyfacts.zip"]
         assert bad.sha256 != good.sha256 and home.zone.path_of(bad).is_file()  # kept, append-only
         refused = [reason for path, reason in report.rejected if path == bad.path]
         assert refused and "not a readable zip" in refused[0]
@@ -243,7 +243,7 @@ def test_a_member_that_is_not_json_quarantines_that_company_alone(
     with ReplayServer(routes(facts, archives)) as server:
         home = Home(tmp_path / "home", server, "bulk")
         _, report = home.refresh()
-    landed = home.zone.latest("filings")["bulk/companyfacts.zip"]
+    landed = home.zone.latest("sec")["bulk/companyfacts.zip"]
     member = f"{landed.path}!CIK{MSFT}.json"
     reasons = dict(report.rejected)
     assert "not JSON" in reasons[member]
@@ -268,7 +268,7 @@ def test_a_member_about_another_cik_is_quarantined_with_the_reason(
     with ReplayServer(routes(facts, archives)) as server:
         home = Home(tmp_path / "home", server, "bulk")
         _, report = home.refresh()
-    landed = home.zone.latest("filings")["bulk/companyfacts.zip"]
+    landed = home.zone.latest("sec")["bulk/companyfacts.zip"]
     reason = dict(report.rejected)[f"{landed.path}!CIK{MSFT}.json"]
     assert f"CIK {AMZN}" in reason and f"companyfacts/CIK{MSFT}" in reason
     # Amazon's facts are loaded once, from its own member; none under Microsoft's CIK

@@ -242,6 +242,54 @@ def test_unchanged_documents_are_not_fetched_again(tmp_path):
     assert sorted(report.unchanged) == sorted(sec.landing_keys_for(MSFT_LISTING, zone))
 
 
+def as_landed_before_the_rename(landing: Path) -> bytes:
+    """Turn a landing zone into one written before December 2026, when SEC's folder was filings/: the
+    folder and its manifest renamed, every manifest line naming the old source and path."""
+    (landing / sec.SOURCE).rename(landing / "filings")
+    lines = [
+        orjson.loads(line)
+        for line in (landing / "_manifest" / f"{sec.SOURCE}.jsonl").read_bytes().splitlines()
+    ]
+    (landing / "_manifest" / f"{sec.SOURCE}.jsonl").unlink()
+    old = b"".join(
+        orjson.dumps({**e, "source": "filings", "path": "filings/" + e["path"].split("/", 1)[1]}) + b"\n"
+        for e in lines
+    )
+    (landing / "_manifest" / "filings.jsonl").write_bytes(old)
+    return old
+
+
+def test_a_warehouse_landed_under_the_old_folder_name_goes_on_from_what_it_has(tmp_path):
+    """SEC landed in filings/ until December 2026: the next live run asks conditionally with the old
+    files' validators, gets 304s, and loads nothing again; the old folder and manifest stay as they were."""
+    facts = conditional(FACTS, etag='"cf-v1"', **JSON)
+    subs = conditional(SUBMISSIONS, last_modified="Tue, 24 Oct 2023 20:05:00 GMT", **JSON)
+    with ReplayServer(msft_routes(facts=facts, submissions=subs)) as server:
+        settings = settings_for(tmp_path, server)
+        zone = LandingZone(settings.landing_dir)
+        sec.land_live(settings, zone, [MSFT_LISTING])
+        con, report = load(settings, zone)
+        assert report.rows == {"sec_companyfacts": FACT_ROWS, "sec_filings": FILING_ROWS, "sec_companies": 1}
+        old_manifest = as_landed_before_the_rename(settings.landing_dir)
+        again = sec.land_live(settings, zone, [MSFT_LISTING])
+
+    asked = {r.path.split("/")[1]: r for r in server.requests[2:]}
+    assert asked["api"].header("If-None-Match") == '"cf-v1"'
+    assert asked["submissions"].header("If-Modified-Since") == "Tue, 24 Oct 2023 20:05:00 GMT"
+    assert sorted(e.status for e in again) == [304, 304]
+    assert all(e.source == "sec" and e.path.startswith("filings/") for e in again)
+    assert not list((settings.landing_dir / sec.SOURCE).rglob("*.json"))  # no byte stored twice
+    assert (settings.landing_dir / "_manifest" / "filings.jsonl").read_bytes() == old_manifest
+
+    report = load_landed(con, zone, sec.SOURCE, sec.parse, sec.RAW_TABLES)
+    assert report.loaded == []
+    assert sorted(report.unchanged) == sorted(sec.landing_keys_for(MSFT_LISTING, zone))
+    files = con.execute("SELECT DISTINCT source_file FROM raw.sec_companyfacts").fetchall()
+    assert [f.replace("sec/", "filings/", 1) for (f,) in files] == [
+        e.path for e in again if "companyfacts" in e.key
+    ]
+
+
 def test_a_sample_file_is_never_the_base_of_a_live_conditional_request(tmp_path):
     facts = conditional(FACTS, etag='"cf-v1"', **JSON)
     with (
@@ -281,7 +329,7 @@ def test_secret_query_parameters_never_reach_the_manifest(tmp_path):
     assert entry.status == 404
 
 
-FILINGS = SOURCES["filings"]
+FILINGS = SOURCES["sec"]
 
 
 # -- configuration -------------------------------------------------------------------------

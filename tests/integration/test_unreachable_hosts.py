@@ -21,7 +21,7 @@ from ingestion.sources.registry import SOURCES
 from ingestion.universe import read_universe
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-LISTINGS = read_universe(FIXTURES / "manual" / "universe_small.csv")  # MSFT.US, 0700.HK
+LISTINGS = read_universe(FIXTURES / "universe" / "universe_small.csv")  # MSFT.US, 0700.HK
 # Each request used to be retried 5 times with backoff (0.5 s factor): 15 s per request at least.
 FAST = 5.0
 
@@ -31,7 +31,7 @@ CASES = [
     ("fedreg", "AIGAP_FEDREG_BASE_URL", {}),
     ("prices", "AIGAP_PRICES_BASE_URL", {"AIGAP_PRICES_PROVIDER": "yahoo"}),
     ("prices", "AIGAP_PRICES_BASE_URL", {"AIGAP_PRICES_PROVIDER": "eodhd", "AIGAP_PRICES_API_TOKEN": "t"}),
-    ("filings", "AIGAP_SEC_BASE_URL", {"SEC_USER_AGENT": "aigap tests test@example.com"}),
+    ("sec", "AIGAP_SEC_BASE_URL", {"SEC_USER_AGENT": "aigap tests test@example.com"}),
 ]
 
 

@@ -13,7 +13,7 @@ def test_definitions_load_as_one_connected_graph():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     for expected in (
-        "landing/filings",
+        "landing/sec",
         "raw/sec_companyfacts",
         "raw/prices_daily",
         "raw/fx_rates",

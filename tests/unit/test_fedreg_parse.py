@@ -13,7 +13,7 @@ from ingestion.config import load_settings
 from ingestion.errors import BadSourceFile, SourceFetchError
 from ingestion.landing import LandingZone
 from ingestion.raw_tables import arrow_schema
-from ingestion.sources import federal_register as fedreg
+from ingestion.sources import fedreg
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fedreg"
 

@@ -64,14 +64,14 @@ def test_the_scale_market_is_in_sec_formats_and_labelled_synthetic(tmp_path: Pat
         for r in rows:
             body = zf.read(f"CIK{r['cik']}.json")
             assert 0.9e6 < len(body) < 1.3e6  # about the size of a large filer's document
-            entry = LandedFile("filings", f"companyfacts/CIK{r['cik']}", "u", 200, "2026-01-01", "0", 0, "p")
+            entry = LandedFile("sec", f"companyfacts/CIK{r['cik']}", "u", 200, "2026-01-01", "0", 0, "p")
             facts = sec.parse(entry, body)["sec_companyfacts"]
             assert set(facts["cik"].to_pylist()) == {r["cik"]}
             # accession numbers are the filer's own (its CIK as prefix), so no two filers share one
             assert {a[:10] for a in facts["accession_number"].to_pylist()} == {r["cik"]}
     with zipfile.ZipFile(out / make_market.SUBS_ZIP) as zf:
         for r in rows:
-            entry = LandedFile("filings", f"submissions/CIK{r['cik']}", "u", 200, "2026-01-01", "0", 0, "p")
+            entry = LandedFile("sec", f"submissions/CIK{r['cik']}", "u", 200, "2026-01-01", "0", 0, "p")
             filings = sec.parse(entry, zf.read(f"CIK{r['cik']}.json"))["sec_filings"]
             assert filings.num_rows > 0 and {a[:10] for a in filings["accession_number"].to_pylist()} == {
                 r["cik"]

@@ -30,8 +30,8 @@ MN = 1_000_000
 
 def entry(key: str) -> LandedFile:
     return LandedFile(
-        source="filings", key=key, url="sample://test", status=200,
-        fetched_at="2024-01-02T03:04:05.000000+00:00", sha256="0" * 64, bytes=0, path=f"filings/{key}.xml",
+        source="sec", key=key, url="sample://test", status=200,
+        fetched_at="2024-01-02T03:04:05.000000+00:00", sha256="0" * 64, bytes=0, path=f"sec/{key}.xml",
     )  # fmt: skip
 
 
@@ -277,7 +277,7 @@ def test_landing_keys_of_a_company_include_its_instances(tmp_path):
     zone = LandingZone(tmp_path / "landing")
     for key in (f"instance/CIK{AMZN}/{AMZN_2022_ACCN}", f"filing-index/CIK{AMZN}/{AMZN_2022_ACCN}",
                 "instance/CIK0000789019/0000789019-23-000001"):  # fmt: skip
-        zone.land("filings", key, key.encode(), url="sample://x", suffix=".xml")
+        zone.land("sec", key, key.encode(), url="sample://x", suffix=".xml")
     amzn = Listing(
         "AMZN", "Amazon", "company", "US", "US", AMZN, "NASDAQ", "USD", "USD", 12, "AMZN.US", "sec"
     )

@@ -22,14 +22,14 @@ SUBMISSIONS_BODY = (FIXTURES / "submissions" / f"CIK{MSFT}.json").read_bytes()
 
 def entry(key: str) -> LandedFile:
     return LandedFile(
-        source="filings",
+        source="sec",
         key=key,
         url="sample://test",
         status=200,
         fetched_at="2024-01-02T03:04:05.000000+00:00",
         sha256="0" * 64,
         bytes=0,
-        path=f"filings/00/{key.replace('/', '_')}.json",
+        path=f"sec/00/{key.replace('/', '_')}.json",
     )
 
 
