@@ -52,7 +52,7 @@ def reported(tmp_path_factory) -> dict[tuple[str, str], list[tuple]]:
     home = tmp_path_factory.mktemp("chains")
     with duckdb.connect(str(home / "aigap.duckdb")) as con:
         con.execute("CREATE SCHEMA raw")
-        for table in ("universe", "sec_companyfacts", "sec_filings", "sec_instance_facts"):
+        for table in ("universe", "sec_companyfacts", "sec_filings", "sec_instance_facts", "sec_companies"):
             con.execute(create_table_sql(table))
         universe = _with_lineage(universe_table(parse_universe(UNIVERSE.encode(), "fixture.csv")), "universe")
         con.register("universe_rows", universe)
@@ -70,8 +70,8 @@ def reported(tmp_path_factory) -> dict[tuple[str, str], list[tuple]]:
         home,
         "run",
         "--select",
-        "stg_universe__listings int_company_listings stg_sec__companyfacts stg_sec__filings stg_sec__instance_facts "
-        "int_fundamentals_sec_facts int_fundamentals_sec_reported",
+        "stg_universe__listings stg_sec__companies int_company_profile int_company_listings stg_sec__companyfacts "
+        "stg_sec__filings stg_sec__instance_facts int_fundamentals_sec_facts int_fundamentals_sec_reported",
     )
     with duckdb.connect(str(home / "aigap.duckdb"), read_only=True) as con:
         rows = con.execute(

@@ -92,9 +92,12 @@ def landing_files(root: Path) -> list[Path]:
 
 def inputs_sha256(sample_dir: Path) -> set[str]:
     """The bytes a sample run lands: every sample file but the Yahoo-format twin of the bars
-    (``prices/chart``, read only with AIGAP_PRICES_PROVIDER=yahoo), and the universe."""
+    (``prices/chart``, read only with AIGAP_PRICES_PROVIDER=yahoo) and the sample's README, and the
+    universe."""
     files = [
-        p for p in sample_dir.rglob("*") if p.is_file() and "chart" not in p.relative_to(sample_dir).parts
+        p
+        for p in sample_dir.rglob("*")
+        if p.is_file() and "chart" not in p.relative_to(sample_dir).parts and p.name != "README.md"
     ]
     return {sha256_hex(p.read_bytes()) for p in files} | {sha256_hex(UNIVERSE.read_bytes())}
 

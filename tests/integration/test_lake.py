@@ -293,7 +293,7 @@ def test_lake_run_gives_the_marts_of_the_embedded_run(pg: PostgresServer, tmp_pa
     finally:
         stop.touch()
         finish(reader)
-    output = run.output()
+    output = run.output
     assert rc == 0, f"lake run exited {rc}:\n{run.tail(80)}"
     assert "lake mode: 2 step(s) at a time" in output
 

@@ -1,15 +1,18 @@
 -- Basket membership: one row per basket and company, from the universe's (ticker, basket) rows. A
 -- company may be in several baskets; dim_company.basket is its primary one (is_primary_basket).
--- The universe carries every basket of a company in one row (`baskets`, ';'-joined in file order, as
--- ingestion/universe_resolution.py folds a company's lines): each of them is a membership.
+-- Where the universe staging carries every basket of a company in one row (a `baskets` column,
+-- ';'-joined in file order, as a ticker-only universe resolves it), each of them is a membership.
+{%- set universe = ref('int_company_listings') -%}
+{%- set columns = adapter.get_columns_in_relation(universe) | map(attribute='name') | map('lower') | list if execute else [] -%}
+{%- set baskets = "coalesce(nullif(universe.baskets, ''), universe.basket)" if 'baskets' in columns else "universe.basket" %}
 with
 
 listings as (
     select distinct
         trim(listed.basket) as basket,
         universe.ticker
-    from {{ ref('int_company_listings') }} as universe
-    cross join unnest(string_split(coalesce(nullif(universe.baskets, ''), universe.basket), ';')) as listed (basket)
+    from {{ universe }} as universe
+    cross join unnest(string_split({{ baskets }}, ';')) as listed (basket)
     where universe.role = 'company'
 )
 

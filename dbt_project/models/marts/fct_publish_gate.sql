@@ -127,9 +127,11 @@ select
     ) || coalesce('; not valued: ' || companies, '') as message
 from valued
 union all by name
+-- a share of companies is an aggregate only at breadth: below publish_min_companies_for_coverage
+-- companies one company's gap would be the whole rule, so it is reported and never blocks there
 select
     *,
-    observed >= threshold as passed,
+    observed >= threshold or n_companies < {{ var('publish_min_companies_for_coverage', 20) }} as passed,
     format(
         'metric {}: present in the latest annual year of {:.1f} % of {} companies (rule: at least {:.1f} %)',
         subject, 100 * observed, n_companies, 100 * threshold
