@@ -173,6 +173,13 @@ def _create_quality_views(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def _quiet(con: duckdb.DuckDBPyConnection) -> None:
+    """No progress bar: DuckDB draws one on stdout for a statement that runs over two seconds (a
+    publish on a loaded machine), which lands in the step's log and in the stdout of any process that
+    publishes, as stray lines. A session setting, so a connection the run already holds is shared."""
+    con.execute("SET enable_progress_bar = false")
+
+
 def write_serving_copy(
     db_path: Path,
     target: Path,
@@ -190,6 +197,7 @@ def write_serving_copy(
     # The same connection settings as the run's own (read-write), so an instance the run's
     # process still holds is shared rather than refused.
     with open_source() if open_source else duckdb.connect(str(db_path)) as con:
+        _quiet(con)
         if open_source is None:
             con.execute("CHECKPOINT")
         source = con.execute("SELECT current_database()").fetchone()[0]
@@ -225,6 +233,7 @@ def publish(
         write_serving_copy(db_path, tmp, open_source=open_source)
         # Open the copy before it goes live: a file that does not open is never published.
         with duckdb.connect(str(tmp), read_only=True) as check:
+            _quiet(check)
             marts = list_marts(check)
             rows = {m: check.execute(f'SELECT count(*) FROM marts."{m}"').fetchone()[0] for m in marts}
             parquet_files = []
