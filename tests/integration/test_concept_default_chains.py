@@ -8,16 +8,14 @@ the SEC fundamentals models on them (int_fundamentals_sec_facts -> int_fundament
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pytest
 
-from ingestion.raw_tables import arrow_schema, create_table_sql
+from ingestion.raw_tables import create_table_sql
 from ingestion.sources.sec import parse_companyfacts
-from ingestion.sources.sec_instances import parse_instance
 from ingestion.universe import parse_universe, universe_table
 from tests.support.dbt_cli import dbt_ok
 
@@ -32,24 +30,6 @@ UNIVERSE = (
     "BABA,Alibaba Group Holding Limited,company,CN,CN,1577552,NYSE,USD,CNY,3,BABA.US,sec,SPY\n"
     "SPY,SPDR S&P 500 ETF Trust,benchmark,US,US,,NYSE Arca,USD,USD,,SPY.US,,\n"
 )
-
-
-# Alibaba's FY2026 20-F (issue 21): its combined capex line is a company extension, only in the filing's
-# own instance (the real accession and tag name, docs/sources_of_facts.md; values and filing date synthetic, CNY and the
-# USD convenience translation). companyfacts carries PaymentsToAcquireOtherPropertyPlantAndEquipment
-# (100) for the same filing and period in the fixture, so the chain's order decides.
-BABA_FY2026 = "0001193125-26-231755"
-BABA_INSTANCE = b"""<?xml version="1.0" encoding="utf-8"?>
-<xbrli:xbrl xmlns:xbrli="http://www.xbrl.org/2003/instance" xmlns:baba="http://alibabagroup.com/20260331"
-  xmlns:iso4217="http://www.xbrl.org/2003/iso4217">
-  <baba:PaymentsToAcquireLandUseRightsPropertyAndEquipment contextRef="c-1" unitRef="cny" decimals="-6">130</baba:PaymentsToAcquireLandUseRightsPropertyAndEquipment>
-  <baba:PaymentsToAcquireLandUseRightsPropertyAndEquipment contextRef="c-1" unitRef="usd" decimals="-6">19</baba:PaymentsToAcquireLandUseRightsPropertyAndEquipment>
-  <xbrli:context id="c-1"><xbrli:entity><xbrli:identifier scheme="http://www.sec.gov/CIK">0001577552</xbrli:identifier></xbrli:entity>
-    <xbrli:period><xbrli:startDate>2025-04-01</xbrli:startDate><xbrli:endDate>2026-03-31</xbrli:endDate></xbrli:period></xbrli:context>
-  <xbrli:unit id="cny"><xbrli:measure>iso4217:CNY</xbrli:measure></xbrli:unit>
-  <xbrli:unit id="usd"><xbrli:measure>iso4217:USD</xbrli:measure></xbrli:unit>
-</xbrli:xbrl>
-"""
 
 
 def _with_lineage(table: pa.Table, key: str) -> pa.Table:
@@ -85,18 +65,6 @@ def reported(tmp_path_factory) -> dict[tuple[str, str], list[tuple]]:
             con.register("fact_rows", facts)
             con.execute("INSERT INTO raw.sec_companyfacts BY NAME SELECT * FROM fact_rows")
             con.unregister("fact_rows")
-        key = f"instance/CIK0001577552/{BABA_FY2026}"
-        instance = _with_lineage(parse_instance(BABA_INSTANCE, key, "0001577552", BABA_FY2026), key)
-        con.register("instance_rows", instance)
-        con.execute("INSERT INTO raw.sec_instance_facts BY NAME SELECT * FROM instance_rows")
-        filing = pa.Table.from_pylist(
-            [{"cik": "0001577552", "entity_name": "Alibaba Group Holding Ltd", "accession_number": BABA_FY2026,
-              "form": "20-F", "filing_date": date(2026, 6, 30), "report_date": date(2026, 3, 31),
-              "acceptance_datetime": "", "primary_document": "baba-20260331.htm", "is_xbrl": True}],
-            schema=arrow_schema("sec_filings"),
-        )  # fmt: skip
-        con.register("filing_rows", _with_lineage(filing, "submissions/CIK0001577552"))
-        con.execute("INSERT INTO raw.sec_filings BY NAME SELECT * FROM filing_rows")
     dbt_ok(home, "seed", "--select", "concept_map")
     dbt_ok(
         home,
@@ -150,14 +118,10 @@ def test_a_us_gaap_filer_without_rows_of_its_own_uses_the_us_gaap_chain(reported
 
 
 def test_a_company_row_wins_over_the_default_chain(reported):
-    # BABA's own capex rows put PaymentsToAcquireOtherPropertyPlantAndEquipment before PP&E: 60 in the FY2024
-    # filing, although the default chain's first concept (PP&E, 70) is in the same filing (which has no
-    # instance here, so no combined line)
+    # BABA's own capex rows put PaymentsToAcquireOtherPropertyPlantAndEquipment first: 60, although the
+    # default chain's first concept (PP&E, 70) is in the same filing
     assert reported[("BABA", "capex")] == [
-        ("PaymentsToAcquireOtherPropertyPlantAndEquipment", 60.0, "2024-03-31"),
-        # issue 21: the FY2026 filing tags Alibaba's combined line (an extension, from the instance, CNY
-        # 130; the USD 19 is left out) beside the companyfacts proxy (100): the combined line, first
-        ("PaymentsToAcquireLandUseRightsPropertyAndEquipment", 130.0, "2026-03-31"),
+        ("PaymentsToAcquireOtherPropertyPlantAndEquipment", 60.0, "2024-03-31")
     ]
     # a metric BABA has no row for still follows the default chain
     assert reported[("BABA", "revenue")] == [("Revenues", 900.0, "2024-03-31")]
