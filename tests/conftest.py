@@ -41,13 +41,13 @@ def _shared_baseline_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
 # so that no worker waits idle for the baseline; the rest in collection order.
 FIRST = (
     "integration/test_full_pipeline.py",  # builds the baseline
-    "integration/test_prices_yahoo_replay.py",  # a first run of its own
-    "integration/test_universe_replay.py",  # a first live run of its own
+    "integration/test_universe_replay.py",  # builds the shared live replay run (tests/support/live_replay.py)
     "integration/test_faults.py",  # the longest; needs the baseline
+    "integration/test_prices_yahoo_replay.py",  # replay tests, then reads the live replay run
     "unit/test_controls_metrics.py",
     "unit/test_tencent_market_cap.py",
     "unit/test_gap_metrics.py",
-    "integration/test_alphabet_real_filings.py",
+    "integration/test_alphabet_real_filings.py",  # reads the live replay run
     "integration/test_serving_readers.py",
     "integration/test_dbt_unit_tests.py",
     "integration/test_faults_publish.py",

@@ -7,9 +7,10 @@ sheet's ``us-gaap:CommonStockSharesOutstanding``. Its 10-Q filed after the 2022-
 its 2022-06-30 count on the new basis (about 13 bn); the count of 2022-03-31 filed before the split
 (about 0.66 bn) must be multiplied by 20 for post-split closes, the later one never.
 
-A run over a copy of the sample warehouse fetches filings live from a replay server on 127.0.0.1:
-Alphabet's real document for GOOGL, the sample's documents for the other filers; prices and FX stay the
-sample's. The expected market caps are computed here from the JSON and the sample's close.
+The run is the shared live replay (``tests/support/live_replay.py``): filings fetched live from a replay
+server on 127.0.0.1 (Alphabet's real document for GOOGL, the sample's documents for the other filers),
+prices from a Yahoo replay of the sample's bars. The expected market caps are computed here from the JSON
+and the sample's close.
 """
 
 from __future__ import annotations
@@ -22,14 +23,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.support.pipeline_proc import REPO_ROOT, SAMPLE_DIR, baseline, clone_home, run_to_end, serving_db
-from tests.support.replay_server import ReplayServer, Reply
+from tests.support.live_replay import REAL_ALPHABET, live_replay_run, missing_realdata, requests_made
+from tests.support.pipeline_proc import SAMPLE_DIR, serving_db
 
-pytestmark = pytest.mark.slow  # a whole pipeline run over a copy of the baseline
+pytestmark = pytest.mark.slow  # the shared live run
 
-REAL = REPO_ROOT.parent / "shared" / "realdata" / "sec" / "CIK0001652044.json"
+REAL = REAL_ALPHABET
 GOOGL_CIK = "0001652044"
-JSON = {"Content-Type": "application/json"}
 DAYS = [date(2022, 7, 15), date(2022, 7, 18), date(2022, 7, 26), date(2022, 7, 27), date(2022, 8, 1)]
 
 
@@ -68,35 +68,11 @@ def split_dates() -> list[tuple[date, float]]:
 
 
 @pytest.fixture(scope="module")
-def real_run(tmp_path_factory) -> Path:
-    if not REAL.is_file():
-        pytest.skip(
-            f"../shared/realdata absent: {REAL} (Alphabet's real companyfacts) is not beside the clone"
-        )
-    routes = {}
-    for path in sorted((SAMPLE_DIR / "sec" / "companyfacts").glob("CIK*.json")):
-        body = REAL.read_bytes() if path.stem == f"CIK{GOOGL_CIK}" else path.read_bytes()
-        routes[f"/api/xbrl/companyfacts/{path.name}"] = Reply(200, body, JSON)
-    for path in sorted((SAMPLE_DIR / "sec" / "submissions").glob("CIK*.json")):
-        routes[f"/submissions/{path.name}"] = Reply(200, path.read_bytes(), JSON)
-    # The EDGAR archive (filing indexes, XBRL instances for Amazon's extension concepts) as the sample
-    # mirrors it: the same paths under sec/Archives.
-    for path in sorted((SAMPLE_DIR / "sec" / "Archives").rglob("*")):
-        if path.is_file():
-            kind = JSON if path.suffix == ".json" else {"Content-Type": "application/xml"}
-            routes["/" + path.relative_to(SAMPLE_DIR / "sec").as_posix()] = Reply(
-                200, path.read_bytes(), kind
-            )
-    root = clone_home(baseline().root, tmp_path_factory.mktemp("alphabet-real"))
-    with ReplayServer(routes) as server:
-        run_to_end(
-            root,
-            AIGAP_SOURCE_FILINGS="live",
-            AIGAP_SEC_BASE_URL=server.url,
-            AIGAP_SEC_ARCHIVES_BASE_URL=server.url,
-            SEC_USER_AGENT="aigap tests aigap-tests@example.com",
-        )
-        assert any(r.path == f"/api/xbrl/companyfacts/CIK{GOOGL_CIK}.json" for r in server.requests)
+def real_run() -> Path:
+    if reason := missing_realdata():
+        pytest.skip(reason)
+    root = live_replay_run()
+    assert any(r["path"] == f"/api/xbrl/companyfacts/CIK{GOOGL_CIK}.json" for r in requests_made(root))
     return root
 
 

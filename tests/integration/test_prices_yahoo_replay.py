@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -369,37 +368,31 @@ SAMPLE = REPO_ROOT / "data" / "sample" / "prices"
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(2400)  # a first run of the whole graph: ~4 min on an idle machine, far more under load
-def test_a_live_run_with_yahoo_and_no_token_goes_end_to_end(tmp_path):
-    """``python -m orchestration.run`` with live prices from a Yahoo replay and no AIGAP_PRICES_API_TOKEN.
+def test_a_live_run_with_yahoo_and_no_token_goes_end_to_end():
+    """``python -m orchestration.run`` with live prices from a Yahoo replay and no AIGAP_PRICES_API_TOKEN
+    (the shared live replay run, ``tests/support/live_replay.py``).
 
     The replay answers the Yahoo-format sample (the same synthetic bars as the EODHD sample, divided by
     GOOGL's and AMZN's 20:1 splits of 2022), so the unadjusted closes the warehouse rebuilds must be
     the EODHD sample's closes, and market caps close x shares on both sides of the splits.
     """
-    from ingestion.sources.yahoo import yahoo_symbol
-    from tests.support.pipeline_proc import PipelineRun, working_db
+    from tests.support.live_replay import (
+        live_replay_run,
+        missing_realdata,
+        price_symbols,
+        requests_made,
+        yahoo_path,
+    )
+    from tests.support.pipeline_proc import working_db
 
-    symbols = [x.price_symbol for x in read_universe(REPO_ROOT / "ingestion" / "universe.csv")]
-    answers = {
-        f"/v8/finance/chart/{yahoo_symbol(s)}": chart(
-            json.loads((SAMPLE / "chart" / f"{s}.json").read_bytes())
-        )
-        for s in symbols
-    }
-    env = {k: v for k, v in os.environ.items() if k.startswith("AIGAP_PRICES")}
-    for name in env:
-        os.environ.pop(name)
-    try:
-        with ReplayServer(answers) as server:
-            run = PipelineRun(tmp_path, {"AIGAP_SOURCE_PRICES": "live", "AIGAP_PRICES_BASE_URL": server.url})
-            rc = run.start().wait(timeout=2300)
-            assert rc == 0, run.tail(60)
-    finally:
-        os.environ.update(env)
-    assert {r.path for r in server.requests} == set(answers)
+    if reason := missing_realdata():
+        pytest.skip(reason)
+    root = live_replay_run()
+    asked = {r["path"] for r in requests_made(root) if r["path"].startswith("/v8/finance/chart/")}
+    # every listing of the universe, benchmarks and Hong Kong lines included, was asked of Yahoo
+    assert asked == {yahoo_path(s) for s in price_symbols()}
 
-    with duckdb.connect(str(working_db(tmp_path)), read_only=True) as db:
+    with duckdb.connect(str(working_db(root)), read_only=True) as db:
         basis = db.execute("SELECT DISTINCT close_basis, is_sample FROM raw.prices_daily").fetchall()
         # every unadjusted close equals the EODHD sample's Close of the same listing and day
         differ = db.execute(

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -311,6 +312,11 @@ def _build(root: Path) -> float:
 
 
 def _shared_baseline(root: Path) -> tuple[Path, float]:
+    return _built_once(root, _build)
+
+
+def _built_once(root: Path, build: Callable[[Path], float]) -> tuple[Path, float]:
+    """``build(root)`` unless another process has already built ``root``; its seconds either way."""
     root.parent.mkdir(parents=True, exist_ok=True)
     done = root / "built-in-seconds"
     with open(root.with_suffix(".lock"), "w") as lock:
@@ -318,8 +324,24 @@ def _shared_baseline(root: Path) -> tuple[Path, float]:
         if not done.is_file():
             _rmtree(root)  # a worker that died half-way left a partial one
             root.mkdir()
-            done.write_text(f"{_build(root):.1f}")
+            done.write_text(f"{build(root):.1f}")
     return root, float(done.read_text())
+
+
+@functools.cache
+def shared_run(name: str, build: Callable[[Path], float]) -> Path:
+    """A run that several test files read, built once per test session (``build(root)``, which returns
+    its seconds): under pytest-xdist in the folder beside the shared baseline, whichever worker asks
+    first building it while the others wait; otherwise in a temporary folder of this process.
+    Only tests marked slow may ask for it."""
+    require_slow(f"the shared run {name!r}")
+    shared = os.environ.get(SHARED_BASELINE_ENV)
+    if shared:
+        return _built_once(Path(shared).with_name(name), build)[0]
+    root = Path(tempfile.mkdtemp(prefix=f"aigap-{name}-"))
+    atexit.register(_rmtree, root)
+    build(root)
+    return root
 
 
 def clone_home(source: Path, dest: Path) -> Path:
