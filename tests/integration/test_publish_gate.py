@@ -27,7 +27,7 @@ HARDWARE = [f"H{i}" for i in range(10)]
 MODELS = "dim_basket_member fct_basket_member_coverage fct_publish_gate"
 
 
-def build(home: Path, valuations: list[tuple], missing_rd: set[str]) -> None:
+def build(home: Path, valuations: list[tuple], missing_ni: set[str]) -> None:
     """The gate's parents as tables; U0 is also a member of hardware (two universe rows)."""
     with duckdb.connect(str(home / "aigap.duckdb")) as con:
         for schema in ("intermediate", "marts"):
@@ -55,11 +55,12 @@ def build(home: Path, valuations: list[tuple], missing_rd: set[str]) -> None:
         coverage = []
         for ticker in US + HARDWARE:
             for metric in ("revenue", "rd_expense", "net_income", "shares_outstanding"):
-                # 2024 has everything; the latest year (2025) lacks R&D for the companies named
+                # 2024 has everything; the latest year (2025) lacks net income for the companies named,
+                # and R&D for H9 (a company without an R&D line, as most of the market: never a gate)
                 coverage.append((ticker, 2024, metric, True, True))
-                coverage.append(
-                    (ticker, 2025, metric, not (metric == "rd_expense" and ticker in missing_rd), True)
-                )
+                present = not (metric == "net_income" and ticker in missing_ni)
+                present = present and not (metric == "rd_expense" and ticker == "H9")
+                coverage.append((ticker, 2025, metric, present, True))
         con.executemany("INSERT INTO marts.fct_fundamentals_coverage VALUES (?, ?, ?, ?, ?)", coverage)
     dbt_ok(home, "run", "--select", MODELS)
 
@@ -87,21 +88,23 @@ def home(tmp_path_factory) -> Path:
 
 def test_one_companys_anomaly_alone_does_not_block_the_publish(home):
     # U9: flagged (an implausible jump), its price stopped 11 days before the last trading day (valued
-    # on the Friday, 8 days old; not on Monday, 11 > 10), and no R&D in its latest annual report
+    # on the Friday, 8 days old; not on Monday, 11 > 10), and no net income in its latest annual report
     stale = LAST - timedelta(days=11)
     rows = [r for r in healthy() if r[0] != "U9"] + [valued("U9", stale, "implausible_jump")]
-    build(home, rows, missing_rd={"U9"})
+    build(home, rows, missing_ni={"U9"})
     results = gate(home)
     # US: 9 of 10 valued = 90 % >= 90 %; hardware: 11 of 11 (H0..H9 and U0, a member of both baskets)
     assert results[("basket_members_valued", "US")][:4] == (0.9, 10, True, "U9 (price_stale)")
     assert results[("basket_members_valued", "hardware")][:4] == (1.0, 11, True, None)
-    # R&D in the latest year: 19 of 20 companies = 95 % >= 95 %
-    assert results[("core_metric_coverage", "rd_expense")][:4] == (0.95, 20, True, "U9")
+    # net income in the latest year: 19 of 20 companies = 95 % >= 95 %
+    assert results[("core_metric_coverage", "net_income")][:4] == (0.95, 20, True, "U9")
     assert results[("core_metric_coverage", "revenue")][:3] == (1.0, 20, True)
+    # R&D is not a core metric: a company without an R&D line is a fact, not a gap (H9 above)
+    assert ("core_metric_coverage", "rd_expense") not in results
     # U9 was lost overnight, but with a reason (price_stale): no member lost without one
     assert results[("basket_member_lost_without_reason", "US")][:3] == (0.0, 10, True)
     held = check_publish_rules(home / "aigap.duckdb")
-    assert len(held) == 2 + 4 + 2 and all(r.passed for r in held)
+    assert len(held) == 2 + 3 + 2 and all(r.passed for r in held)
 
 
 def test_a_basket_below_90_percent_valued_blocks_the_publish_naming_basket_and_companies(home):
@@ -109,7 +112,7 @@ def test_a_basket_below_90_percent_valued_blocks_the_publish_naming_basket_and_c
     # priced with a share count and FX on Monday but has no market cap: lost without a reason.
     rows = [r for r in healthy() if r[0] not in {"H8", "H9"} and (r[0], r[1]) != ("U5", LAST)]
     rows.append(("U5", LAST, 1e9, 1.0, None, None))
-    build(home, rows, missing_rd=set())
+    build(home, rows, missing_ni=set())
     results = gate(home)
     observed, n, passed, companies, message = results[("basket_members_valued", "hardware")]
     assert (observed, n, passed) == (pytest.approx(9 / 11), 11, False)

@@ -35,7 +35,7 @@ valued as (
 -- rule 2: each core metric is present, in the latest fiscal year with an annual report, for at least
 -- publish_min_core_metric_share of the companies (a company without any annual report counts as missing)
 core_metrics as (
-    select unnest({{ var('publish_core_metrics', ['revenue', 'rd_expense', 'net_income', 'shares_outstanding']) }})
+    select unnest({{ var('publish_core_metrics', ['revenue', 'net_income', 'shares_outstanding']) }})
         as metric
 ),
 
