@@ -272,11 +272,6 @@ def env_db(env: dict[str, str]) -> str:
 
 @pytest.mark.slow
 @pytest.mark.timeout(3600)  # the shared embedded baseline (when this test builds it) and a lake run
-@pytest.mark.xfail(
-    run=False,
-    reason="issue 20 open: the lake-mode run against the embedded marts has not yet been seen to pass "
-    "(its multiprocess steps outlasted every attempt on the shared machine); not run until it is fixed",
-)
 def test_lake_run_gives_the_marts_of_the_embedded_run(pg: PostgresServer, tmp_path: Path) -> None:
     """``make run`` in lake mode (parallel steps, Dagster in PostgreSQL) while a DuckDB 1.5 client reads
     the lake: the marts of the embedded baseline run, and the password nowhere."""
