@@ -42,7 +42,8 @@ def _shared_baseline_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
 FIRST = (
     "integration/test_full_pipeline.py",  # builds the baseline
     "integration/test_universe_replay.py",  # builds the shared live replay run (tests/support/live_replay.py)
-    "integration/test_faults.py",  # the longest; needs the baseline
+    "integration/test_lake.py",  # the lake run (minutes) last in it; compares with the baseline
+    "integration/test_faults.py",  # needs the baseline
     "integration/test_prices_yahoo_replay.py",  # replay tests, then reads the live replay run
     "unit/test_controls_metrics.py",
     "unit/test_tencent_market_cap.py",
