@@ -198,6 +198,17 @@ def _conditional_base(
     return previous
 
 
+def conditional_headers(previous: LandedFile | None) -> dict[str, str]:
+    """The headers that ask whether ``previous`` (an earlier good answer) is still current."""
+    out: dict[str, str] = {}
+    if previous is not None:
+        if previous.etag:
+            out["If-None-Match"] = previous.etag
+        if previous.last_modified:
+            out["If-Modified-Since"] = previous.last_modified
+    return out
+
+
 def fetch_to_landing(
     session: requests.Session,
     zone: LandingZone,
@@ -219,12 +230,7 @@ def fetch_to_landing(
     """
     shown = redact_url(requests.Request("GET", url, params=params).prepare().url or url)
     previous = _conditional_base(zone, source, key, is_sample, latest)
-    request_headers = dict(headers or {})
-    if previous is not None:
-        if previous.etag:
-            request_headers["If-None-Match"] = previous.etag
-        if previous.last_modified:
-            request_headers["If-Modified-Since"] = previous.last_modified
+    request_headers = {**(headers or {}), **conditional_headers(previous)}
     try:
         response = session.get(url, params=params, headers=request_headers)
         body = response.content
@@ -283,12 +289,7 @@ def fetch_stream_to_landing(
     for inspection) and raised.
     """
     shown = redact_url(url)
-    headers: dict[str, str] = {}
-    if previous is not None:
-        if previous.etag:
-            headers["If-None-Match"] = previous.etag
-        if previous.last_modified:
-            headers["If-Modified-Since"] = previous.last_modified
+    headers = conditional_headers(previous)
     try:
         with session.get(url, headers=headers, stream=True) as response:
             status = response.status_code

@@ -109,20 +109,26 @@ class LandingZone:
         digest = sha256_hex(body)
         rel = Path(source) / digest[:2] / f"{digest}{suffix}"
         stored = self._write_once(self.root / rel, body)
+        return self._record(
+            source, key, digest, len(body), rel, stored,
+            url=url, status=status, content_type=content_type, etag=etag,
+            last_modified=last_modified, is_sample=is_sample, fetched_at=fetched_at,
+        )  # fmt: skip
+
+    def _record(
+        self, source: str, key: str, sha256: str, size: int, rel: Path, stored: bool, *, fetched_at: str | None,
+        **meta,
+    ) -> LandedFile:  # fmt: skip
+        """The manifest line of bytes just kept (by :meth:`land` or :meth:`land_stream`), appended."""
         entry = LandedFile(
             source=source,
             key=key,
-            url=url,
-            status=status,
             fetched_at=fetched_at or utc_now_iso(),
-            sha256=digest,
-            bytes=len(body),
+            sha256=sha256,
+            bytes=size,
             path=rel.as_posix(),
-            content_type=content_type,
-            etag=etag,
-            last_modified=last_modified,
-            is_sample=is_sample,
             stored=stored,
+            **meta,
         )
         self._append_manifest(entry)
         return entry
@@ -177,23 +183,11 @@ class LandingZone:
                     pass
         finally:
             os.unlink(tmp)
-        entry = LandedFile(
-            source=source,
-            key=key,
-            url=url,
-            status=status,
-            fetched_at=fetched_at or utc_now_iso(),
-            sha256=sha,
-            bytes=size,
-            path=rel.as_posix(),
-            content_type=content_type,
-            etag=etag,
-            last_modified=last_modified,
-            is_sample=is_sample,
-            stored=stored,
-        )
-        self._append_manifest(entry)
-        return entry
+        return self._record(
+            source, key, sha, size, rel, stored,
+            url=url, status=status, content_type=content_type, etag=etag,
+            last_modified=last_modified, is_sample=is_sample, fetched_at=fetched_at,
+        )  # fmt: skip
 
     def land_file(self, source: str, key: str, path: Path, **kwargs) -> LandedFile:
         """Land a local file (a sample snapshot's archive) by streaming it: see :meth:`land_stream`."""
